@@ -80,11 +80,17 @@ export class KubeClient {
 
   /** Sends one request and parses the JSON answer; non-2xx answers throw {@link ApiError}. */
   async request<T = unknown>(spec: RequestSpec): Promise<T> {
+    const text = await this.requestText(spec);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Sends one request and returns the answer as text (pod logs, /version, metrics); non-2xx answers throw {@link ApiError}. */
+  async requestText(spec: RequestSpec): Promise<string> {
     const res = await this.send(spec);
     const text = await readBody(res);
     const code = res.statusCode ?? 0;
     if (code < 200 || code >= 300) throw apiError(spec, code, text);
-    return (text ? JSON.parse(text) : undefined) as T;
+    return text;
   }
 
   /** GET one object; `undefined` when it does not exist. */

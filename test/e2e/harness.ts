@@ -6,12 +6,19 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** Path of the kubeconfig of the cluster the e2e suite runs against. */
     kubeconfig: string;
+    /** State directory of the test cluster when this run can control it (stop/start components), else ''. */
+    clusterStateDir: string;
   }
 }
 
 /** Path of the kubeconfig of the shared test cluster. */
 export function kubeconfigPath(): string {
   return inject('kubeconfig');
+}
+
+/** State directory of the test cluster, or '' when the run uses a cluster it does not control. */
+export function clusterStateDir(): string {
+  return inject('clusterStateDir');
 }
 
 /** A client of the shared test cluster with admin rights. */

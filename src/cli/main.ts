@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { registerDevCommands } from './commands/dev.js';
+
+/** The `capstan` command line. */
+export function buildProgram(): Command {
+  const program = new Command('capstan')
+    .description('distributed applications for Kubernetes as TypeScript constructs that carry their own operators')
+    .version('0.1.0');
+  registerDevCommands(program);
+  return program;
+}
+
+buildProgram().parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`capstan: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,87 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/** How one image runs on the local node. */
+export interface ImageProgram {
+  /** The image's ENTRYPOINT as local argv, used when the container sets no `command`. */
+  entrypoint?: string[];
+  /** Program name (as a container command or script names it) → local executable. */
+  programs?: Record<string, string>;
+  /** Run commands as the host has them (images like busybox, whose programs every host has). */
+  host?: boolean;
+}
+
+/** Image name → how to run it. Keys match the full repository (`quay.io/coreos/etcd`), or its last path element (`etcd`). */
+export type ImageMap = Record<string, ImageProgram>;
+
+/** The image map the local cluster starts with; a user file (`--image-map`) adds to it or overrides entries. */
+export function defaultImageMap(options: { binDir: string; projectRoot: string }): ImageMap {
+  const capstan = [process.execPath, path.join(options.projectRoot, 'bin', 'capstan.js')];
+  const map: ImageMap = {
+    etcd: { entrypoint: [path.join(options.binDir, 'etcd')], programs: { etcd: path.join(options.binDir, 'etcd') } },
+    capstan: { entrypoint: capstan, programs: { capstan: capstan.join(' ') } },
+    pause: { entrypoint: ['sleep', 'infinity'] },
+    busybox: { host: true },
+    alpine: { host: true },
+    debian: { host: true },
+    ubuntu: { host: true },
+  };
+  if (fs.existsSync('/usr/bin/redis-server')) {
+    map.redis = { entrypoint: ['/usr/bin/redis-server'], programs: { 'redis-server': '/usr/bin/redis-server', 'redis-cli': '/usr/bin/redis-cli' } };
+  }
+  return map;
+}
+
+/** Reads a user image map (JSON object of {@link ImageProgram}s) and lays it over `base`. */
+export function loadImageMap(base: ImageMap, file: string | undefined): ImageMap {
+  if (!file) return base;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new Error(`image map ${file} is not readable JSON (${(err as Error).message}): it must be an object of image name → { entrypoint?, programs?, host? }`);
+  }
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error(`image map ${file} must be a JSON object of image name → { entrypoint?, programs?, host? }`);
+  return { ...base, ...(parsed as ImageMap) };
+}
+
+/** The repository part of an image reference, without tag or digest: `quay.io/coreos/etcd:v3.6.8` → `quay.io/coreos/etcd`. */
+export function imageRepository(image: string): string {
+  const noDigest = image.split('@')[0]!;
+  const lastSlash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  return colon > lastSlash ? noDigest.slice(0, colon) : noDigest;
+}
+
+/** Finds the entry for an image: exact repository, then without registry host, then last path element. */
+export function lookupImage(map: ImageMap, image: string): ImageProgram | undefined {
+  const repo = imageRepository(image);
+  const parts = repo.split('/');
+  const candidates = [repo, parts.slice(1).join('/'), parts[parts.length - 1]!];
+  for (const candidate of candidates) if (candidate && map[candidate]) return map[candidate];
+  return undefined;
+}
+
+/**
+ * The local argv of a container, following Kubernetes' rules: `command` replaces the entrypoint,
+ * `args` replaces the image's default arguments. Returns undefined when the image cannot run here.
+ */
+export function resolveArgv(program: ImageProgram, command: string[] | undefined, args: string[] | undefined): string[] | undefined {
+  let argv: string[];
+  if (command && command.length > 0) {
+    const [first, ...rest] = command;
+    argv = [...resolveProgram(program, first!), ...rest, ...(args ?? [])];
+  } else if (program.entrypoint) {
+    argv = [...program.entrypoint, ...(args ?? [])];
+  } else {
+    return undefined;
+  }
+  return argv;
+}
+
+/** A program named by a container (absolute path or bare name) → local argv prefix. */
+export function resolveProgram(program: ImageProgram, name: string): string[] {
+  const local = program.programs?.[path.basename(name)];
+  if (local) return local.split(' ');
+  return [name];
+}
