@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultStateDir, down, runSupervisor, status, up, type ClusterState } from '../../devcluster/index.js';
+import { defaultStateDir, down, ensureBinaries, runSupervisor, status, up, type ClusterState } from '../../devcluster/index.js';
 
 function count(value: string): number {
   const n = Number(value);
@@ -44,6 +44,13 @@ export function registerDevCommands(program: Command): void {
       const { state } = await up(opts, (line) => process.stderr.write(`${line}\n`));
       console.log(describe(state));
       console.log(`\nuse it:  export KUBECONFIG=${state.kubeconfig}; kubectl get nodes${state.binDir ? `   (kubectl is at ${state.binDir}/kubectl)` : ''}`);
+    });
+
+  dev.command('build')
+    .description('build (or find in the cache) the binaries of the local cluster and print their directory')
+    .action(async () => {
+      const binaries = await ensureBinaries((line) => process.stderr.write(`${line}\n`));
+      console.log(binaries.dir);
     });
 
   dev.command('down')

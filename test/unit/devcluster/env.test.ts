@@ -31,7 +31,7 @@ describe('container environment', () => {
         { name: 'MEM', valueFrom: { resourceFieldRef: { resource: 'limits.memory' } } },
       ],
     };
-    const data = async (kind: string, _ns: string, name: string) => (kind === 'ConfigMap' && name === 'settings' ? { mode: 'fast' } : kind === 'Secret' && name === 'creds' ? { password: 's3cret' } : undefined);
+    const data = async (kind: string, _ns: string, name: string): Promise<Record<string, string> | undefined> => (kind === 'ConfigMap' && name === 'settings' ? { mode: 'fast' } : kind === 'Secret' && name === 'creds' ? { password: 's3cret' } : undefined);
     const env = await containerEnv(pod, container, { BASE: '1' }, data);
     expect(env).toEqual({ BASE: '1', CFG_mode: 'fast', IP: '10.200.1.2', URL: 'http://10.200.1.2:80', PASSWORD: 's3cret', MEM: '64Mi' });
   });
