@@ -2,12 +2,14 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { down, status, up } from '../../../src/devcluster/index.js';
 import { isAlive } from '../../../src/devcluster/lock.js';
 import { PodNetwork } from '../../../src/devcluster/network.js';
 import { readState } from '../../../src/devcluster/state.js';
+import { projectRoot } from '../../../src/devcluster/paths.js';
+import { eventually } from '../harness.js';
 
 const log = () => {};
 
@@ -57,6 +59,24 @@ describe('capstan dev lifecycle', () => {
     expect(netnsOf(stateDir)).toEqual([]);
     expect(fs.existsSync(stateDir)).toBe(false);
     expect(status(stateDir)).toBeUndefined();
+  });
+
+  it('stops an attached cluster by itself when the process that started it is killed', async () => {
+    const script = `import { up } from './src/devcluster/index.ts';
+await up({ stateDir: ${JSON.stringify(stateDir)}, nodes: 1, simulatedNodes: 0 }, () => {}, true);
+console.log('READY');
+setInterval(() => {}, 1000);`;
+    const owner = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: projectRoot(), stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      owner.stdout.on('data', (d: Buffer) => d.toString().includes('READY') && resolve());
+      owner.on('exit', (code) => reject(new Error(`the owner exited early with ${code}`)));
+    });
+    const state = readState(stateDir)!;
+    expect(groupMembers(state.pid).length).toBeGreaterThan(3);
+    owner.kill('SIGKILL');
+    await eventually('the orphaned cluster to stop itself', async () => !isAlive(state.pid) && groupMembers(state.pid).length === 0, 60_000);
+    expect(netnsOf(stateDir)).toEqual([]);
+    await down(stateDir);
   });
 
   it('names the port when the API server port asked for is taken', async () => {

@@ -173,6 +173,23 @@ describe('pods as real processes on local nodes', () => {
     expect(simulated?.message).toContain('nginx:1.27');
   });
 
+  it('lets pods reach a service on the host by name', async () => {
+    const { client, name: namespace } = ns;
+    const server = http.createServer((_req, res) => res.end('from the host'));
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', r));
+    const { port } = server.address() as { port: number };
+    try {
+      await client.create({ ...pods, namespace }, {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name: 'caller' },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox', command: ['node', '-e', `fetch('http://host.capstan.internal:${port}/').then((r) => r.text()).then(console.log)`] }] },
+      });
+      await eventually('caller to succeed', async () => (await getPod(client, namespace, 'caller'))?.status?.phase === 'Succeeded', 30_000);
+      expect(await client.requestText({ method: 'GET', path: `/api/v1/namespaces/${namespace}/pods/caller/log` })).toBe('from the host\n');
+    } finally {
+      server.close();
+    }
+  });
+
   it('lets a pod list pods with its service-account token through in-cluster config', async () => {
     const { client, name: namespace } = ns;
     const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1' };
