@@ -6,8 +6,7 @@ import { ensureBinaries, type ProgressLog } from './build.js';
 import { isAlive } from './lock.js';
 import { PodNetwork } from './network.js';
 import { projectRoot } from './paths.js';
-import { readState, type ClusterState } from './state.js';
-import { controlSocket, type ClusterOptions } from './supervisor.js';
+import { controlSocket, readState, type ClusterOptions, type ClusterState } from './state.js';
 
 /** The command that runs this project's CLI: compiled JavaScript, or TypeScript through tsx in development. */
 export function cliCommand(): string[] {

@@ -88,6 +88,8 @@ export function controllerManagerSpec(ctx: ComponentContext): ComponentSpec {
       `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.ca.cert}`,
       `--cluster-signing-cert-file=${pki.ca.cert}`, `--cluster-signing-key-file=${pki.ca.key}`,
       '--use-service-account-credentials=true', `--service-cluster-ip-range=${serviceCidr}`,
+      // Nodes start tainted not-ready until this controller looks at them: look every second.
+      '--node-monitor-period=1s',
       alwaysAllow, '--v=1',
     ],
     logFile: logs(ctx, 'kube-controller-manager'),

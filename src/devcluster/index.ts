@@ -1,6 +1,5 @@
 export { up, down, status, controlComponent, cliCommand, type StartedCluster } from './cluster.js';
-export { runSupervisor, type ClusterOptions } from './supervisor.js';
 export { ensureBinaries, type Binaries } from './build.js';
 export { defaultStateDir, cacheRoot } from './paths.js';
 export { versions } from './versions.js';
-export type { ClusterState } from './state.js';
+export type { ClusterOptions, ClusterState } from './state.js';

@@ -1,5 +1,5 @@
 import fs from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { execOrThrow } from './exec.js';
 
@@ -61,13 +61,15 @@ export async function createPki(dir: string, options: PkiOptions): Promise<Pki> 
 
   const serverSans = ['DNS:localhost', 'DNS:kubernetes', 'DNS:kubernetes.default', 'DNS:kubernetes.default.svc', 'DNS:kubernetes.default.svc.cluster.local',
     'IP:127.0.0.1', 'IP:10.96.0.1', ...options.apiserverIps.map((ip) => `IP:${ip}`)];
-  await issue(pki, pki.apiserver, '/CN=kube-apiserver', 'serverAuth', serverSans);
-  await issue(pki, pki.kubeletServing, '/CN=capstan-kubelet', 'serverAuth', ['DNS:localhost', 'IP:127.0.0.1']);
-  await issue(pki, pki.apiserverKubeletClient, '/O=system:masters/CN=kube-apiserver-kubelet-client', 'clientAuth');
-  await issue(pki, pki.admin, '/O=system:masters/CN=capstan-admin', 'clientAuth');
-  await issue(pki, pki.controllerManager, '/CN=system:kube-controller-manager', 'clientAuth');
-  await issue(pki, pki.scheduler, '/CN=system:kube-scheduler', 'clientAuth');
-  await issue(pki, pki.nodeAgent, '/O=system:masters/CN=capstan-node-agent', 'clientAuth');
+  await Promise.all([
+    issue(pki, pki.apiserver, '/CN=kube-apiserver', 'serverAuth', serverSans),
+    issue(pki, pki.kubeletServing, '/CN=capstan-kubelet', 'serverAuth', ['DNS:localhost', 'IP:127.0.0.1']),
+    issue(pki, pki.apiserverKubeletClient, '/O=system:masters/CN=kube-apiserver-kubelet-client', 'clientAuth'),
+    issue(pki, pki.admin, '/O=system:masters/CN=capstan-admin', 'clientAuth'),
+    issue(pki, pki.controllerManager, '/CN=system:kube-controller-manager', 'clientAuth'),
+    issue(pki, pki.scheduler, '/CN=system:kube-scheduler', 'clientAuth'),
+    issue(pki, pki.nodeAgent, '/O=system:masters/CN=capstan-node-agent', 'clientAuth'),
+  ]);
 
   await execOrThrow('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-out', pki.serviceAccountKey]);
   await execOrThrow('openssl', ['pkey', '-in', pki.serviceAccountKey, '-pubout', '-out', pki.serviceAccountPublicKey]);
@@ -81,12 +83,7 @@ async function issue(pki: Pki, pair: KeyPair, subject: string, usage: 'serverAut
   const lines = ['basicConstraints=CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', `extendedKeyUsage=${usage}`];
   if (sans.length) lines.push(`subjectAltName=${sans.join(',')}`);
   await fs.writeFile(ext, lines.join('\n') + '\n');
-  await execOrThrow('openssl', ['x509', '-req', '-in', csr, '-CA', pki.ca.cert, '-CAkey', pki.ca.key, '-CAcreateserial', '-days', '825', '-out', pair.cert, '-extfile', ext]);
+  await execOrThrow('openssl', ['x509', '-req', '-in', csr, '-CA', pki.ca.cert, '-CAkey', pki.ca.key, '-set_serial', `0x${randomBytes(8).toString('hex')}`, '-days', '825', '-out', pair.cert, '-extfile', ext]);
   await fs.rm(csr);
   await fs.rm(ext);
-}
-
-/** Whether `dir` already holds a complete PKI (a restarted cluster keeps its credentials). */
-export function hasPki(dir: string): boolean {
-  return ['ca.crt', 'apiserver.crt', 'admin.crt', 'node-agent.crt', 'sa.key', 'sa.pub'].every((f) => existsSync(path.join(dir, f)));
 }

@@ -3,6 +3,22 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterPorts } from './components.js';
 
+/** Options of one local cluster. */
+export interface ClusterOptions {
+  stateDir: string;
+  /** Local nodes that run pods as processes. */
+  nodes: number;
+  /** kwok nodes for scale tests. */
+  simulatedNodes: number;
+  /** Fixed API server port; a free one when omitted. */
+  apiPort?: number | undefined;
+  /** A JSON image map laid over the defaults. */
+  imageMap?: string | undefined;
+}
+
+/** Path of the supervisor's control socket (stop/start a component, used by resilience tests). */
+export const controlSocket = (stateDir: string) => path.join(stateDir, 'control.sock');
+
 /** What a running (or stopped) local cluster records in its state directory. */
 export interface ClusterState {
   /** Lifecycle of the supervisor. */

@@ -16,23 +16,8 @@ import { createPki } from './pki.js';
 import { assertPortFree, freePort } from './ports.js';
 import { ManagedProcess } from './process.js';
 import { projectRoot } from './paths.js';
-import { writeState, type ClusterState } from './state.js';
+import { controlSocket, writeState, type ClusterOptions, type ClusterState } from './state.js';
 
-/** Options of one local cluster. */
-export interface ClusterOptions {
-  stateDir: string;
-  /** Local nodes that run pods as processes. */
-  nodes: number;
-  /** kwok nodes for scale tests. */
-  simulatedNodes: number;
-  /** Fixed API server port; a free one when omitted. */
-  apiPort?: number | undefined;
-  /** A JSON image map laid over the defaults. */
-  imageMap?: string | undefined;
-}
-
-/** Path of the supervisor's control socket (stop/start a component, used by resilience tests). */
-export const controlSocket = (stateDir: string) => path.join(stateDir, 'control.sock');
 
 /**
  * The long-running process behind `capstan dev up`: starts etcd, kube-apiserver, the controller
@@ -51,6 +36,7 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
     startedAt: new Date(started).toISOString(),
   };
   await writeState(state);
+  const step = (what: string) => console.log(`${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s  ${what}`);
 
   const components: ManagedProcess[] = [];
   let agent: NodeAgent | undefined;
@@ -92,6 +78,7 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
     };
     state.ports = ports;
     state.server = `https://127.0.0.1:${ports.apiserver}`;
+    step('pod network ready');
     const pki = await createPki(path.join(stateDir, 'pki'), { apiserverIps: network ? [network.gateway] : [] });
     const kubeconfigs = { admin: state.kubeconfig, controllerManager: path.join(stateDir, 'controller-manager.kubeconfig'), scheduler: path.join(stateDir, 'scheduler.kubeconfig'), nodeAgent: path.join(stateDir, 'node-agent.kubeconfig') };
     const common = { name: 'capstan-dev', server: state.server, caFile: pki.ca.cert };
@@ -116,15 +103,19 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
     const paused = new Set<string>();
     const adminTls = { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key };
 
+    step('certificates and kubeconfigs written');
     const etcd = launch(etcdSpec(ctx));
     await waitFor('etcd', () => probeHealth(`http://127.0.0.1:${ports.etcdClient}/health`), etcd);
+    step('etcd ready');
     const apiserver = launch(apiserverSpec(ctx));
     await waitFor('kube-apiserver', () => probeHealth(`${state.server}/readyz`, adminTls), apiserver, 90_000);
+    step('kube-apiserver ready');
     const kcm = launch(controllerManagerSpec(ctx));
     const scheduler = launch(schedulerSpec(ctx));
     await waitFor('kube-controller-manager', () => probeHealth(`https://127.0.0.1:${ports.controllerManager}/healthz`, { insecure: true }), kcm);
     await waitFor('kube-scheduler', () => probeHealth(`https://127.0.0.1:${ports.scheduler}/healthz`, { insecure: true }), scheduler);
 
+    step('controller-manager and scheduler ready');
     const client = new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigs.nodeAgent }));
     await client.apply({ group: 'storage.k8s.io', version: 'v1', resource: 'storageclasses', name: 'standard' }, defaultStorageClass, { fieldManager: 'capstan-dev', force: true });
 
@@ -141,6 +132,7 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
     });
     await agent.start();
 
+    step('local nodes registered');
     if (options.simulatedNodes > 0) {
       launch(kwokSpec(ctx));
       for (const name of state.simulatedNodes) {
@@ -149,13 +141,14 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
         });
       }
     }
+    step('simulated nodes created');
     servers.push(await controlServer(stateDir, { 'kube-apiserver': apiserver, etcd, 'kube-controller-manager': kcm, 'kube-scheduler': scheduler }, paused));
     await waitFor('all nodes to be Ready', () => nodesReady(client, [...state.nodes, ...state.simulatedNodes]), undefined, 90_000);
 
     state.phase = 'ready';
     state.readyAfterMs = Date.now() - started;
     await writeState(state);
-    console.log(`cluster ready in ${state.readyAfterMs} ms`);
+    step('all nodes Ready');
   } catch (err) {
     state.phase = 'failed';
     state.error = (err as Error).message;

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultStateDir, down, ensureBinaries, runSupervisor, status, up, type ClusterState } from '../../devcluster/index.js';
+import { defaultStateDir, down, ensureBinaries, status, up, type ClusterState } from '../../devcluster/index.js';
 
 function count(value: string): number {
   const n = Number(value);
@@ -97,6 +97,8 @@ export function registerDevCommands(program: Command): void {
     .option('--image-map <file>')
     .option('--exit-with-parent', 'stop when stdin closes')
     .action(async (opts: { stateDir: string; nodes: number; simulatedNodes: number; apiPort?: number; imageMap?: string; exitWithParent?: boolean }) => {
+      // Loaded here only: it pulls in the API client, which the other dev commands do without.
+      const { runSupervisor } = await import('../../devcluster/supervisor.js');
       await runSupervisor(opts, opts.exitWithParent ?? false);
     });
 }
