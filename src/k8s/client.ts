@@ -224,14 +224,20 @@ export class KubeClient {
       requestHeaders['Content-Length'] = String(Buffer.byteLength(payload));
     }
     const mod = url.protocol === 'http:' ? http : https;
-    return new Promise((resolve, reject) => {
+    const attempt = (retry: boolean): Promise<http.IncomingMessage> => new Promise((resolve, reject) => {
       const req = mod.request(url, { method: spec.method, agent, headers: requestHeaders, signal }, resolve);
       const timeout = spec.timeoutMs ?? 60_000;
       if (timeout > 0) req.setTimeout(timeout, () => req.destroy(new Error(`${spec.method} ${spec.path}: no answer from ${this.server.host} within ${timeout} ms`)));
-      req.on('error', (err) => reject(connectionError(err, this.server)));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        // A kept-alive socket the server closed just as we reused it: the request never reached
+        // the server, so sending it again on a fresh socket is safe (what Node's docs advise).
+        if (retry && req.reusedSocket && err.code === 'ECONNRESET') resolve(attempt(false));
+        else reject(connectionError(err, this.server));
+      });
       if (payload !== undefined) req.write(payload);
       req.end();
     });
+    return attempt(true);
   }
 }
 

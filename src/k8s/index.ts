@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './paths.js';
 export * from './config.js';
 export * from './client.js';
+export * from './discovery.js';

@@ -1,0 +1,16 @@
+export * from './annotations.js';
+export * from './changeset.js';
+export * from './errors.js';
+export * from './health.js';
+export * from './inventory.js';
+export * from './loader.js';
+export * from './manager.js';
+export * from './normalize.js';
+export * from './objects.js';
+export * from './prune.js';
+export * from './prunerun.js';
+export * from './report.js';
+export * from './staging.js';
+export * from './wait.js';
+export { provablyUnchanged, projectFields } from './fieldset.js';
+export { unifiedDiff } from './difftext.js';

@@ -1,0 +1,146 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigMapInventory, type ObjectRef } from '../../../src/apply/index.js';
+import type { KubeObject } from '../../../src/k8s/index.js';
+import { useNamespace } from '../harness.js';
+import { manager, manifests, refs, suffix } from './helpers.js';
+
+const { name: ns, client } = useNamespace('apply-prune');
+
+const cm = (name: string, annotations: Record<string, string> = {}, namespace?: string) => `
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: ${name}
+${namespace ? `  namespace: ${namespace}\n` : ''}  annotations: ${JSON.stringify(annotations)}
+data: {v: "1"}
+---`;
+
+/** apply with an inventory, then prune and save it, as `capstan apply --inventory NAME --prune` does. */
+async function sync(inventoryName: string, yaml: string) {
+  const rm = manager(client, ns);
+  const inventory = new ConfigMapInventory(client, inventoryName, ns);
+  const previous = (await inventory.load()) ?? [];
+  const applied = await rm.applyAll(manifests(yaml), { inventory: inventory.name, allowEmpty: true });
+  const desired: ObjectRef[] = applied.entries.map((e) => e.ref);
+  const pruned = await rm.prune(previous, desired, { inventory: inventory.name, allowEmpty: true });
+  await inventory.save([...desired, ...pruned.retained]);
+  return pruned;
+}
+
+const exists = async (name: string, namespace = ns) => !!(await client.get(refs.configMap(namespace, name)));
+
+describe('prune', () => {
+  it('removes only what this inventory applied and still owns', async () => {
+    await sync('app-a', cm('a1') + cm('a2') + cm('a3', { 'capstan.dev/prune': 'disabled' }) + cm('moved'));
+    await sync('app-b', cm('b1'));
+    // Inventory B takes over "moved": it now carries B's mark, so A must not delete it.
+    await sync('app-b', cm('b1') + cm('moved'));
+
+    const pruned = await sync('app-a', cm('a1'));
+    const byName = Object.fromEntries(pruned.changeSet.entries.map((e) => [e.ref.name, [e.action, e.message ?? '']]));
+    expect(byName['a2']).toEqual(['deleted', '']);
+    expect(byName['a3']![0]).toBe('skipped');
+    expect(byName['a3']![1]).toMatch(/pruning disabled/);
+    expect(byName['moved']![0]).toBe('skipped');
+    expect(byName['moved']![1]).toMatch(/belongs to inventory "app-b"/);
+    expect(await exists('a1')).toBe(true);
+    expect(await exists('a3')).toBe(true);
+    expect(await exists('moved')).toBe(true);
+    expect(await exists('b1')).toBe(true);
+    const gone = await client.get<KubeObject>(refs.configMap(ns, 'a2'));
+    expect(!gone || !!gone.metadata.deletionTimestamp).toBe(true);
+    expect((await new ConfigMapInventory(client, 'app-a', ns).load())!.map((r) => r.name)).toEqual(['a1']);
+  });
+
+  it('refuses an empty desired set unless allowed', async () => {
+    await sync('app-empty', cm('e1'));
+    const rm = manager(client, ns);
+    const previous = (await new ConfigMapInventory(client, 'app-empty', ns).load())!;
+    await expect(rm.applyAll([], { inventory: 'app-empty' })).rejects.toThrow(/refusing to apply an empty set/);
+    await expect(rm.prune(previous, [], { inventory: 'app-empty' })).rejects.toThrow(/refusing to prune all 1 objects/);
+    expect(await exists('e1')).toBe(true);
+    const pruned = await rm.prune(previous, [], { inventory: 'app-empty', allowEmpty: true });
+    expect(pruned.changeSet.entries.map((e) => e.action)).toEqual(['deleted']);
+  });
+
+  describe('namespaces', () => {
+    const kept = `apply-prune-kept-${suffix()}`;
+    const freed = `apply-prune-freed-${suffix()}`;
+    afterAll(async () => {
+      await client.delete(refs.namespace(kept));
+      await client.delete(refs.namespace(freed));
+    });
+
+    it('keeps a namespace that holds a foreign object, deletes one that holds only ours', async () => {
+      const nsDoc = (name: string) => `\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n---`;
+      await sync('app-ns', nsDoc(kept) + nsDoc(freed) + cm('inside', {}, kept) + cm('inside', {}, freed) + cm('anchor'));
+      await client.create({ group: '', version: 'v1', resource: 'configmaps', namespace: kept }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'foreign' } });
+
+      const pruned = await sync('app-ns', cm('anchor'));
+      const entries = pruned.changeSet.entries.map((e) => `${e.ref.kind}/${e.ref.namespace ?? ''}/${e.ref.name} ${e.action}`);
+      expect(new Set(entries)).toEqual(new Set([
+        `ConfigMap/${kept}/inside deleted`,
+        `ConfigMap/${freed}/inside deleted`,
+        `Namespace//${kept} skipped`,
+        `Namespace//${freed} deleted`,
+      ]));
+      expect(entries.slice(0, 2).every((e) => e.startsWith('ConfigMap/'))).toBe(true);
+      const skipped = pruned.changeSet.entries.find((e) => e.ref.name === kept)!;
+      expect(skipped.message).toMatch(new RegExp(`ConfigMap/${kept}/foreign`));
+      const keptNs = await client.get<KubeObject>(refs.namespace(kept));
+      expect(keptNs && !keptNs.metadata.deletionTimestamp).toBe(true);
+      expect(await exists('foreign', kept)).toBe(true);
+      const freedNs = await client.get<KubeObject>(refs.namespace(freed));
+      expect(!freedNs || !!freedNs.metadata.deletionTimestamp).toBe(true);
+    });
+  });
+
+  describe('custom resource definitions', () => {
+    const group = `prune${suffix()}.capstan.dev`;
+    const crdName = `gadgets.${group}`;
+    afterAll(async () => {
+      await client.delete({ group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', name: crdName });
+    });
+
+    it('keeps a CRD whose custom resources it did not apply, so pruning never deletes foreign data', async () => {
+      const crd = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: ${crdName}}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+---
+apiVersion: ${group}/v1
+kind: Gadget
+metadata: {name: ours}
+---`;
+      await sync('app-crd', crd + cm('anchor-crd'));
+      const gadgets = { group, version: 'v1', resource: 'gadgets', namespace: ns };
+      await client.create(gadgets, { apiVersion: `${group}/v1`, kind: 'Gadget', metadata: { name: 'foreign' } });
+
+      const pruned = await sync('app-crd', cm('anchor-crd'));
+      const byKind = Object.fromEntries(pruned.changeSet.entries.map((e) => [`${e.ref.kind}/${e.ref.name}`, [e.action, e.message ?? '']]));
+      expect(byKind['Gadget/ours']).toEqual(['deleted', '']);
+      expect(byKind[`CustomResourceDefinition/${crdName}`]![0]).toBe('skipped');
+      expect(byKind[`CustomResourceDefinition/${crdName}`]![1]).toMatch(new RegExp(`Gadget/${ns}/foreign`));
+      expect(await client.get({ ...gadgets, name: 'foreign' })).toBeDefined();
+
+      // Once nothing foreign uses it, the retained CRD is pruned on the next sync.
+      await client.delete({ ...gadgets, name: 'foreign' });
+      let crdGone = false;
+      for (let i = 0; i < 20 && !crdGone; i++) {
+        const again = await sync('app-crd', cm('anchor-crd'));
+        crdGone = again.changeSet.entries.some((e) => e.ref.kind === 'CustomResourceDefinition' && e.action === 'deleted');
+        if (!crdGone) await new Promise((r) => setTimeout(r, 250));
+      }
+      expect(crdGone).toBe(true);
+    });
+  });
+});
