@@ -1,12 +1,16 @@
 import { Command } from 'commander';
+import { registerApplyCommands } from './commands/apply.js';
 import { registerDevCommands } from './commands/dev.js';
+import { registerSynthCommands } from './commands/synth.js';
 
 /** The `capstan` command line. */
 export function buildProgram(): Command {
   const program = new Command('capstan')
     .description('distributed applications for Kubernetes as TypeScript constructs that carry their own operators')
     .version('0.1.0');
+  registerApplyCommands(program);
   registerDevCommands(program);
+  registerSynthCommands(program);
   return program;
 }
 

@@ -1,0 +1,45 @@
+# One image for everything Capstan runs in a cluster: the CLI, the sync agent
+# (`capstan agent`) and every operator (`capstan operator <name>`).
+#
+#   docker build -t ghcr.io/capstan-dev/capstan:0.1.0 .
+#
+# The same code runs out of cluster with a kubeconfig (`capstan operator <name> --kubeconfig ...`)
+# and in cluster with the pod's service account (src/k8s/config.ts falls back to in-cluster).
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: `prepare` would run tsc before the sources are copied.
+RUN npm ci --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY apps ./apps
+# src/ -> lib/ (what bin/capstan.js loads).
+RUN npm run build
+# apps/ holds the operators' code. Compile it on its own; its imports of ../../src/... are
+# served by lib/ through the src -> lib link made in the runtime stage.
+RUN find apps -name '*.ts' -not -name '*.test.ts' > /tmp/apps.txt \
+ && npx tsc --module nodenext --moduleResolution nodenext --target es2023 --skipLibCheck \
+      --types node --rootDir . --outDir /out $(cat /tmp/apps.txt) \
+ && test -f /out/apps/main.js
+
+FROM node:20-bookworm-slim
+# git: the sync agent fetches the application repository.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends git ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force
+COPY bin ./bin
+COPY --from=build /src/lib ./lib
+COPY --from=build /out/apps ./apps
+# Node resolves symlinks to real paths, so apps/ and the CLI share one copy of every module.
+RUN ln -s lib src \
+ && chmod +x bin/capstan.js \
+ && ln -s /app/bin/capstan.js /usr/local/bin/capstan
+# The `node` user of the base image (uid 1000); the operator Deployment runs as it.
+USER 1000:1000
+ENTRYPOINT ["capstan"]
+CMD ["--help"]
