@@ -1,8 +1,8 @@
 import https from 'node:https';
 import http from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
+import fs from 'node:fs';
 import { ApiError } from './errors.js';
-import { loadKubeConfig, type ConnectOptions } from './config.js';
+import { loadKubeConfig, type ClusterAccess, type ConnectOptions } from './config.js';
 import type { KubeList, KubeObject, Status, WatchEvent } from './types.js';
 import { resourcePath, type ResourceRef } from './paths.js';
 
@@ -51,8 +51,8 @@ export interface RequestCounter {
  * credentials of a kubeconfig. Every module of Capstan talks to Kubernetes through it.
  */
 export class KubeClient {
-  /** The kubeconfig this client was built from. */
-  readonly config: KubeConfig;
+  /** The cluster and credentials this client uses. */
+  readonly config: ClusterAccess;
   /** The API server's base URL. */
   readonly server: URL;
   private agent: https.Agent | http.Agent | undefined;
@@ -60,11 +60,9 @@ export class KubeClient {
   private authLoadedAt = 0;
   private counter: RequestCounter | undefined;
 
-  constructor(config: KubeConfig, counter?: RequestCounter) {
-    const cluster = config.getCurrentCluster();
-    if (!cluster) throw new Error('kubeconfig has no current cluster');
+  constructor(config: ClusterAccess, counter?: RequestCounter) {
     this.config = config;
-    this.server = new URL(cluster.server);
+    this.server = new URL(config.server);
     this.counter = counter;
   }
 
@@ -75,7 +73,7 @@ export class KubeClient {
 
   /** The namespace of the current context, `default` when it names none. */
   get defaultNamespace(): string {
-    return this.config.getContextObject(this.config.getCurrentContext())?.namespace ?? 'default';
+    return this.config.namespace;
   }
 
   /** Sends one request and parses the JSON answer; non-2xx answers throw {@link ApiError}. */
@@ -199,17 +197,39 @@ export class KubeClient {
   private async connection(): Promise<{ agent: https.Agent | http.Agent; headers: Record<string, string> }> {
     // Tokens from files (in-cluster, projected) rotate: re-read credentials every minute.
     if (!this.agent || Date.now() - this.authLoadedAt > 60_000) {
-      const opts: https.RequestOptions = {};
-      await this.config.applyToHTTPSOptions(opts);
-      this.headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k, String(v)]));
+      const tls = await this.credentials();
       if (!this.agent) {
         this.agent = this.server.protocol === 'http:'
           ? new http.Agent({ keepAlive: true, maxSockets: 64 })
-          : new https.Agent({ keepAlive: true, maxSockets: 64, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized ?? true, servername: opts.servername });
+          : new https.Agent({ keepAlive: true, maxSockets: 64, ca: tls.ca, cert: tls.cert, key: tls.key, rejectUnauthorized: !this.config.insecureSkipTlsVerify, servername: this.config.tlsServerName });
       }
       this.authLoadedAt = Date.now();
     }
     return { agent: this.agent, headers: this.headers };
+  }
+
+  /** Sets the auth headers and returns the TLS material of this client's credentials. */
+  private async credentials(): Promise<{ ca?: string | Buffer | undefined; cert?: string | Buffer | undefined; key?: string | Buffer | undefined }> {
+    const c = this.config;
+    if (c.delegate) return this.delegatedCredentials(c.delegate);
+    const token = c.tokenFile ? fs.readFileSync(c.tokenFile, 'utf8').trim() : c.token;
+    this.headers = token
+      ? { Authorization: `Bearer ${token}` }
+      : c.username !== undefined ? { Authorization: `Basic ${Buffer.from(`${c.username}:${c.password ?? ''}`).toString('base64')}` } : {};
+    return { ca: c.ca, cert: c.cert, key: c.key };
+  }
+
+  /** Exec plugins and auth providers: client-node runs them (loaded only for such kubeconfigs). */
+  private async delegatedCredentials(delegate: NonNullable<ClusterAccess['delegate']>): Promise<{ ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer }> {
+    const { KubeConfig } = await import('@kubernetes/client-node');
+    const kc = new KubeConfig();
+    if (delegate.file) kc.loadFromFile(delegate.file);
+    else kc.loadFromDefault();
+    kc.setCurrentContext(delegate.context);
+    const opts: https.RequestOptions = {};
+    await kc.applyToHTTPSOptions(opts);
+    this.headers = Object.fromEntries(Object.entries(opts.headers ?? {}).map(([k, v]) => [k, String(v)]));
+    return { ca: opts.ca as string | Buffer | undefined, cert: opts.cert as string | Buffer | undefined, key: opts.key as string | Buffer | undefined };
   }
 
   private async send(spec: RequestSpec, signal?: AbortSignal, isWatch = false): Promise<http.IncomingMessage> {

@@ -26,6 +26,12 @@ export function adminClient(): KubeClient {
   return new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigPath() }));
 }
 
+/** A client of the shared test cluster that authenticates with a bearer token, as a pod does. */
+export function tokenClient(token: string): KubeClient {
+  const admin = loadKubeConfig({ kubeconfig: kubeconfigPath() });
+  return new KubeClient({ server: admin.server, ca: admin.ca, namespace: 'default', token });
+}
+
 /**
  * A fresh namespace for the tests of one file: created before them, deleted after them
  * (without waiting for the namespace controller to finish).

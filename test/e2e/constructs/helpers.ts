@@ -1,6 +1,5 @@
-import { KubeConfig } from '@kubernetes/client-node';
 import { ApiError, KubeClient, type KubeObject } from '../../../src/k8s/index.js';
-import { eventually } from '../harness.js';
+import { eventually, tokenClient } from '../harness.js';
 
 /** REST ref of a CRD. */
 export function crdRef(name?: string) {
@@ -33,15 +32,7 @@ export async function serviceAccountClient(admin: KubeClient, namespace: string,
     { group: '', version: 'v1', resource: 'serviceaccounts', namespace, name, subresource: 'token' },
     { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', metadata: {}, spec: { expirationSeconds: 600 } },
   );
-  const cluster = admin.config.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [cluster],
-    users: [{ name: `${namespace}-${name}`, token: review.status.token }],
-    contexts: [{ name: 'sa', cluster: cluster.name, user: `${namespace}-${name}` }],
-    currentContext: 'sa',
-  });
-  return new KubeClient(kc);
+  return tokenClient(review.status.token);
 }
 
 /** Runs `action` and returns the HTTP status it failed with, or 200 when it succeeded. */

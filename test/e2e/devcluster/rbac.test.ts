@@ -1,25 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { KubeConfig } from '@kubernetes/client-node';
-import { ApiError, KubeClient, type KubeObject } from '../../../src/k8s/index.js';
-import { adminClient, useNamespace } from '../harness.js';
+import { ApiError, type KubeObject } from '../../../src/k8s/index.js';
+import { tokenClient, useNamespace } from '../harness.js';
 
 const rbac = { group: 'rbac.authorization.k8s.io', version: 'v1' };
 const pods = { group: '', version: 'v1', resource: 'pods' };
-
-/** A client that authenticates with a service-account token, as a pod would. */
-function tokenClient(token: string): KubeClient {
-  const admin = adminClient();
-  const cluster = admin.config.getCurrentCluster()!;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: cluster.server, caFile: cluster.caFile }],
-    users: [{ name: 'sa', token }],
-    contexts: [{ name: 'c', cluster: 'c', user: 'sa' }],
-    currentContext: 'c',
-  });
-  admin.close();
-  return new KubeClient(kc);
-}
 
 async function forbidden(call: Promise<unknown>): Promise<number> {
   try {
