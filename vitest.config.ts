@@ -20,8 +20,8 @@ export default defineConfig({
           globalSetup: ['test/e2e/global-setup.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
-          // The cluster is shared; two files at a time keeps a 2-core machine responsive.
-          maxWorkers: 2,
+          // One file at a time: files share the cluster, and some stop its API server on purpose.
+          fileParallelism: false,
         },
       },
     ],
