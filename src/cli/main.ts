@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerApplyCommands } from './commands/apply.js';
 import { registerDevCommands } from './commands/dev.js';
+import { registerOperatorCommand } from './commands/operator.js';
 import { registerSynthCommands } from './commands/synth.js';
 
 /** The `capstan` command line. */
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0');
   registerApplyCommands(program);
   registerDevCommands(program);
+  registerOperatorCommand(program);
   registerSynthCommands(program);
   return program;
 }

@@ -4,6 +4,8 @@ import { ControllerBuilder } from './builder.js';
 import { Controller, type ControllerSpec } from './controller.js';
 import { EventRecorder } from './events.js';
 import type { InformerOptions } from './informer.js';
+import type { Kind } from './kinds.js';
+import type { Scope } from './listwatch.js';
 import { LeaderElector, type LeaderElectionOptions } from './leaderelection.js';
 import { jsonLogger, type Logger } from './logger.js';
 import { RuntimeMetrics } from './metrics.js';
@@ -20,6 +22,11 @@ export interface ManagerOptions {
    * the controllers at once. Namespace is required; name defaults to `<name>-leader`.
    */
   leaderElection?: false | (Omit<LeaderElectionOptions, 'name' | 'identity'> & { name?: string });
+  /**
+   * Watch namespaced kinds only in this namespace, unless a controller's scope names another: an
+   * operator installed with a namespaced Role may not list cluster-wide. Default: all namespaces.
+   */
+  namespace?: string | undefined;
   /** This replica's identity (in the Lease and Events); default `$POD_NAME`, else hostname plus pid. */
   identity?: string;
   /** Serve /metrics, /healthz, /readyz on this port (0: any free port); `false` to serve nothing. Default 8080. */
@@ -82,6 +89,12 @@ export class Manager {
   add<T extends KubeObject>(spec: ControllerSpec<T>): Controller<T> {
     if (this.state !== 'new') throw new Error(`manager ${this.name}: add controller ${spec.name} before start()`);
     if (this.controllers.some((c) => c.name === spec.name)) throw new Error(`manager ${this.name}: a controller named ${spec.name} already exists; names label metrics and must be unique`);
+    const namespace = this.options.namespace;
+    if (namespace) {
+      const scoped = <W extends { kind: Kind; scope?: Scope | undefined }>(w: W): W =>
+        w.kind.namespaced && !w.scope?.namespace ? { ...w, scope: { ...w.scope, namespace } } : w;
+      spec = { ...spec, for: scoped(spec.for), owns: spec.owns.map(scoped), watches: spec.watches.map(scoped) };
+    }
     const c = new Controller<T>(spec, { client: this.client, informers: this.informers, metrics: this.metrics, logger: this.logger, fieldManager: this.fieldManager, events: this.events });
     this.controllers.push(c as unknown as Controller);
     return c;

@@ -52,23 +52,22 @@ interface KubeconfigFile {
 }
 
 /**
- * Loads credentials the way kubectl does: an explicit file, else the files of `KUBECONFIG` (merged,
- * the first definition of a name wins), else `~/.kube/config`, else the pod's service account.
+ * Loads credentials in controller-runtime's order: an explicit file, else the files of `KUBECONFIG`
+ * (merged, the first definition of a name wins), else the pod's service account when running in a
+ * cluster, else `~/.kube/config`.
  */
 export function loadKubeConfig(options: ConnectOptions = {}): ClusterAccess {
-  const files = options.kubeconfig
-    ? [options.kubeconfig]
-    : process.env.KUBECONFIG
-      ? process.env.KUBECONFIG.split(path.delimiter).filter(Boolean)
-      : [path.join(os.homedir(), '.kube', 'config')];
-  const present = files.filter((f) => fs.existsSync(f));
-  if (options.kubeconfig && present.length === 0) throw new Error(`kubeconfig ${options.kubeconfig} does not exist`);
-  if (present.length === 0) {
-    const inCluster = loadInCluster();
-    if (inCluster) return inCluster;
-    throw new Error('no cluster to talk to: pass --kubeconfig, set KUBECONFIG, or run `capstan dev up` and use the kubeconfig it prints');
+  if (options.kubeconfig) {
+    if (!fs.existsSync(options.kubeconfig)) throw new Error(`kubeconfig ${options.kubeconfig} does not exist`);
+    return fromKubeconfig([options.kubeconfig], options.context);
   }
-  return fromKubeconfig(present, options.context);
+  const listed = process.env.KUBECONFIG?.split(path.delimiter).filter((f) => f && fs.existsSync(f)) ?? [];
+  if (listed.length) return fromKubeconfig(listed, options.context);
+  const inCluster = options.context ? undefined : loadInCluster();
+  if (inCluster) return inCluster;
+  const home = path.join(os.homedir(), '.kube', 'config');
+  if (fs.existsSync(home)) return fromKubeconfig([home], options.context);
+  throw new Error('no cluster to talk to: pass --kubeconfig, set KUBECONFIG, or run `capstan dev up` and use the kubeconfig it prints');
 }
 
 /** The pod's service account, when running in a cluster; undefined elsewhere. */

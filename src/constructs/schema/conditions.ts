@@ -1,3 +1,4 @@
+import './formats.js';
 import { Type, type Static } from '@sinclair/typebox';
 
 /** A status condition as metav1.Condition defines it (kstatus reads Ready, Reconciling, Stalled). */

@@ -26,6 +26,9 @@ export function defaultImageMap(options: { binDir: string; projectRoot: string }
     debian: { host: true },
     ubuntu: { host: true },
   };
+  if (fs.existsSync('/usr/bin/python3')) {
+    map.python = { entrypoint: ['/usr/bin/python3'], programs: { python: '/usr/bin/python3', python3: '/usr/bin/python3' } };
+  }
   if (fs.existsSync('/usr/bin/redis-server')) {
     map.redis = { entrypoint: ['/usr/bin/redis-server'], programs: { 'redis-server': '/usr/bin/redis-server', 'redis-cli': '/usr/bin/redis-cli' } };
   }

@@ -12,6 +12,6 @@ describe('the README example', () => {
       'Service/web', 'ServiceAccount/shelf-operator', 'Shelf/classics', 'StatefulSet/db',
     ]);
     const web = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'web')!;
-    expect(web.metadata.annotations?.['capstan.dev/depends-on']).toBe('apps/v1/StatefulSet/library/db,books.example.com/v1/Shelf/library/classics');
+    expect(web.metadata.annotations?.['capstan.dev/depends-on']).toBe('library/Shelf.books.example.com/classics,library/StatefulSet.apps/db');
   });
 });

@@ -54,3 +54,14 @@ describe('toStructural', () => {
     expect(() => toStructural(Type.Object({ f: Type.Function([], Type.Void()) }), 'spec')).toThrow(/spec\.f/);
   });
 });
+
+describe('string formats', () => {
+  it('accepts the timestamps the API server writes in conditions, and rejects others', async () => {
+    const { Value } = await import('@sinclair/typebox/value');
+    const { ConditionSchema: conditionSchema } = await import('../../../src/constructs/schema/conditions.js');
+    const condition = (lastTransitionTime: string) => ({ type: 'Ready', status: 'True', lastTransitionTime });
+    expect(Value.Check(conditionSchema, condition('2026-11-22T14:43:02Z'))).toBe(true);
+    expect(Value.Check(conditionSchema, condition('2026-11-22T14:43:02.123456Z'))).toBe(true);
+    expect(Value.Check(conditionSchema, condition('yesterday'))).toBe(false);
+  });
+});

@@ -63,7 +63,7 @@ describe('Workload', () => {
       new Workload(c, 'api', { image: 'api:1', dependsOn: [db, cache, { apiVersion: 'v1', kind: 'Secret', namespace: 'shop', name: 'api-db' }] });
     });
     const api = objects.find((o) => o.metadata.name === 'api' && o.kind === 'Deployment');
-    expect(api.metadata.annotations['capstan.dev/depends-on']).toBe('apps/v1/Deployment/shop/cache,apps/v1/StatefulSet/shop/db,v1/Secret/shop/api-db');
+    expect(api.metadata.annotations['capstan.dev/depends-on']).toBe('shop/Deployment.apps/cache,shop/Secret/api-db,shop/StatefulSet.apps/db');
     const order = objects.map((o) => `${o.kind}/${o.metadata.name}`);
     expect(order.indexOf('Deployment/api')).toBeGreaterThan(order.indexOf('StatefulSet/db'));
     expect(order.indexOf('Deployment/api')).toBeGreaterThan(order.indexOf('Deployment/cache'));

@@ -1,0 +1,10 @@
+import type { Manager } from '../src/controller/index.js';
+import { registerGreeter } from './demo/greeter.js';
+
+/**
+ * Every operator this repository ships, by the name its install runs: `capstan operator <name>`
+ * loads this module and registers the named operator's controllers on a Manager.
+ */
+export const operators: Record<string, (manager: Manager) => void> = {
+  greeter: registerGreeter,
+};
