@@ -5,7 +5,10 @@ import type { NodeContext } from './context.js';
 import { ContainerRuntime } from './container-runtime.js';
 import type { Exit } from './container.js';
 import type { ContainerStatus, Pod, PodCondition, PodStatus } from './types.js';
-import { prepareVolumes, VolumeNotReady } from './volumes.js';
+import { prepareVolumes, refreshVolumes, VolumeNotReady } from './volumes.js';
+
+/** How often ConfigMap, Secret and downward API volumes are brought up to date (the kubelet takes up to a minute). */
+const volumeSyncMs = 10_000;
 
 const podsRef = (pod: Pod) => ({ group: '', version: 'v1', resource: 'pods', namespace: pod.metadata.namespace, name: pod.metadata.name });
 
@@ -28,6 +31,7 @@ export class PodWorker {
   private statusTimer: NodeJS.Timeout | undefined;
   private terminating: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private volumeSync: NodeJS.Timeout | undefined;
   private volumeDirs = new Map<string, string>();
   private startError: string | undefined;
 
@@ -67,6 +71,8 @@ export class PodWorker {
     this.syncStatus();
     await this.mountVolumes();
     if (this.terminating) return;
+    const volumeContext = { client: this.ctx.client, podDir: this.podDir, data: this.ctx.data };
+    this.volumeSync = setInterval(() => void refreshVolumes(this.pod, volumeContext).catch(() => undefined), volumeSyncMs);
     const changed = () => this.syncStatus();
     const make = (spec: Pod['spec']['containers'][number], init: boolean, finished: (exit: Exit) => void) =>
       new ContainerRuntime(this.ctx, () => this.pod, spec, init, this.podDir, this.volumeDirs, this.netns, changed, finished);
@@ -126,6 +132,7 @@ export class PodWorker {
   terminate(graceSeconds: number, deleteObject: boolean): Promise<void> {
     this.terminating ??= (async () => {
       clearTimeout(this.refreshTimer);
+      clearInterval(this.volumeSync);
       await Promise.all([...this.containers, ...this.initContainers].map((c) => c.stop(graceSeconds)));
       await this.releaseSandbox();
       if (deleteObject) {

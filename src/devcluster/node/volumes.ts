@@ -31,14 +31,24 @@ export async function prepareVolumes(pod: Pod, ctx: VolumeContext): Promise<{ di
   const dirs = new Map<string, string>();
   let refreshAt: number | undefined;
   for (const volume of pod.spec.volumes ?? []) {
-    const { dir, expiresAt } = await prepareVolume(pod, volume, ctx);
+    const { dir, expiresAt } = await prepareVolume(pod, volume, ctx, true);
     dirs.set(volume.name, dir);
     if (expiresAt !== undefined) refreshAt = Math.min(refreshAt ?? Infinity, expiresAt);
   }
   return { dirs, refreshAt };
 }
 
-async function prepareVolume(pod: Pod, volume: Volume, ctx: VolumeContext): Promise<{ dir: string; expiresAt?: number }> {
+/**
+ * Rewrites the files of ConfigMap, Secret and downward API volumes (plain or projected) whose source
+ * changed since, as the kubelet does periodically; tokens keep their own refresh schedule.
+ */
+export async function refreshVolumes(pod: Pod, ctx: VolumeContext): Promise<void> {
+  for (const volume of pod.spec.volumes ?? []) {
+    if (volume.configMap || volume.secret || volume.downwardAPI || volume.projected) await prepareVolume(pod, volume, ctx, false);
+  }
+}
+
+async function prepareVolume(pod: Pod, volume: Volume, ctx: VolumeContext, withTokens: boolean): Promise<{ dir: string; expiresAt?: number }> {
   const dir = path.join(ctx.podDir, 'volumes', volume.name);
   const namespace = pod.metadata.namespace!;
   if (volume.hostPath) {
@@ -63,6 +73,7 @@ async function prepareVolume(pod: Pod, volume: Volume, ctx: VolumeContext): Prom
   if (volume.projected) {
     let expiresAt: number | undefined;
     for (const source of volume.projected.sources) {
+      if (source.serviceAccountToken && !withTokens) continue;
       const expiry = await writeProjected(dir, pod, source, ctx);
       if (expiry !== undefined) expiresAt = Math.min(expiresAt ?? Infinity, expiry);
     }
@@ -117,8 +128,12 @@ async function writeProjected(dir: string, pod: Pod, source: ProjectedSource, ct
   return undefined;
 }
 
-/** Rewrites a file without replacing its inode, so a bind mount of it sees the new content. */
+/**
+ * Writes a file without replacing its inode, so a bind mount of it sees the new content; an
+ * unchanged file is left alone, so programs watching it see no spurious change.
+ */
 async function writeInPlace(file: string, content: string): Promise<void> {
+  if ((await fs.readFile(file, 'utf8').catch(() => undefined)) === content) return;
   await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, content);
 }

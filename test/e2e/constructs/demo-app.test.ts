@@ -54,11 +54,15 @@ describe('the demo app from dist/ on the real cluster', () => {
     expect(await get(`http://${pods.items[0]!.status.podIP}:8080/`)).toBe('Hello from Capstan\n');
   });
 
-  it('follows a spec change into the child it owns', async () => {
+  it('follows a spec change into the child it owns, and the running pods serve it', async () => {
+    await eventually('Greeting bonjour to be Ready', async () => (await client.get<Greeting>({ ...greetings, name: 'bonjour' }))?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'), 120_000);
     await client.patch({ ...greetings, name: 'bonjour' }, 'merge', { spec: { message: 'Salut' } });
     await eventually('the bonjour ConfigMap to carry the new message', async () => {
       const cm = await client.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'configmaps', namespace, name: 'bonjour-greeting' });
       return cm?.data?.['index.html'] === 'Salut\n';
     }, 60_000);
+    const pods = await client.list<KubeObject & { status: { podIP?: string } }>({ group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector: 'app.kubernetes.io/instance=bonjour' });
+    // The local node refreshes ConfigMap volumes in place, as the kubelet does.
+    await eventually('the bonjour pod to serve the new message', async () => (await get(`http://${pods.items[0]!.status.podIP}:8080/`)) === 'Salut\n', 60_000);
   });
 });
