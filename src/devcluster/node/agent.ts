@@ -43,6 +43,8 @@ export class NodeAgent {
   private kubeletServer: { port: number; close(): void } | undefined;
   private readonly usedIps = new Set<string>();
   private readonly contexts = new Map<string, NodeContext>();
+  /** Node uid by name, for the owner reference of each node's Lease. */
+  private readonly nodeUids = new Map<string, string>();
 
   constructor(private readonly options: NodeAgentOptions) {}
 
@@ -125,7 +127,8 @@ export class NodeAgent {
     } catch (err) {
       if (!isConflict(err)) throw err;
     }
-    await client.patch({ ...ref('nodes'), name, subresource: 'status' }, 'merge', { status: localNodeStatus(this.kubeletServer!.port) });
+    const registered = await client.patch({ ...ref('nodes'), name, subresource: 'status' }, 'merge', { status: localNodeStatus(this.kubeletServer!.port) });
+    this.nodeUids.set(name, registered.metadata.uid!);
     await this.renewLease(name);
   }
 
@@ -137,11 +140,11 @@ export class NodeAgent {
     const { client } = this.options;
     const leaseRef = { ...ref('leases', 'coordination.k8s.io'), namespace: 'kube-node-lease', name };
     const renewTime = new Date().toISOString().replace('Z', '000Z');
-    const node = await client.get({ ...ref('nodes'), name });
+    const uid = this.nodeUids.get(name);
     const body = {
       apiVersion: 'coordination.k8s.io/v1',
       kind: 'Lease',
-      metadata: { name, namespace: 'kube-node-lease', ...(node ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid: node.metadata.uid! }] } : {}) },
+      metadata: { name, namespace: 'kube-node-lease', ...(uid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name, uid }] } : {}) },
       spec: { holderIdentity: name, leaseDurationSeconds: 40, renewTime },
     };
     await client.apply(leaseRef, body, { fieldManager: 'capstan-node', force: true });
