@@ -50,12 +50,10 @@ export async function up(options: ClusterOptions, log: ProgressLog, attached = f
   const out = fs.openSync(logFile, 'a');
   const child = spawn(node!, supervisorArgs, { cwd: projectRoot(), detached: true, stdio: [attached ? 'pipe' : 'ignore', out, out] });
   fs.closeSync(out);
-  if (!attached) child.unref();
-  else {
-    // Keep our end of the pipe open but let this process exit; its exit closes the pipe and stops the cluster.
-    child.unref();
-    (child.stdin as unknown as { unref?: () => void }).unref?.();
-  }
+  child.unref();
+  // Attached: our end of its stdin stays open without keeping this process alive; when this
+  // process exits, however it exits, the pipe closes and the cluster stops itself.
+  (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();
   const state = await waitReady(stateDir, child.pid!, child);
   return { state, stop: async () => { await down(stateDir); } };
 }

@@ -36,6 +36,9 @@ export interface ComponentContext {
 const logs = (ctx: ComponentContext, name: string) => path.join(ctx.stateDir, 'logs', `${name}.log`);
 const alwaysAllow = '--authorization-always-allow-paths=/healthz,/readyz,/livez,/metrics';
 
+/** A controller's own identity, also used to authenticate and authorize callers of its secure port. */
+const identity = (kubeconfig: string) => [`--kubeconfig=${kubeconfig}`, `--authentication-kubeconfig=${kubeconfig}`, `--authorization-kubeconfig=${kubeconfig}`];
+
 /** etcd: one member, loopback only, fsync off (a dev cluster trades durability for speed). */
 export function etcdSpec(ctx: ComponentContext): ComponentSpec {
   const client = `http://127.0.0.1:${ctx.ports.etcdClient}`;
@@ -82,8 +85,7 @@ export function controllerManagerSpec(ctx: ComponentContext): ComponentSpec {
     name: 'kube-controller-manager',
     command: ctx.binaries.path('kube-controller-manager'),
     args: [
-      `--kubeconfig=${ctx.kubeconfigs.controllerManager}`, `--authentication-kubeconfig=${ctx.kubeconfigs.controllerManager}`,
-      `--authorization-kubeconfig=${ctx.kubeconfigs.controllerManager}`,
+      ...identity(ctx.kubeconfigs.controllerManager),
       '--bind-address=127.0.0.1', `--secure-port=${ctx.ports.controllerManager}`, '--leader-elect=false',
       `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.ca.cert}`,
       `--cluster-signing-cert-file=${pki.ca.cert}`, `--cluster-signing-key-file=${pki.ca.key}`,
@@ -102,8 +104,7 @@ export function schedulerSpec(ctx: ComponentContext): ComponentSpec {
     name: 'kube-scheduler',
     command: ctx.binaries.path('kube-scheduler'),
     args: [
-      `--kubeconfig=${ctx.kubeconfigs.scheduler}`, `--authentication-kubeconfig=${ctx.kubeconfigs.scheduler}`,
-      `--authorization-kubeconfig=${ctx.kubeconfigs.scheduler}`,
+      ...identity(ctx.kubeconfigs.scheduler),
       '--bind-address=127.0.0.1', `--secure-port=${ctx.ports.scheduler}`, '--leader-elect=false', alwaysAllow, '--v=1',
     ],
     logFile: logs(ctx, 'kube-scheduler'),

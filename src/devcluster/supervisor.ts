@@ -89,6 +89,8 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
     await writeState(state);
 
     const ctx: ComponentContext = { stateDir, binaries, pki, ports, advertiseAddress: network?.gateway ?? '127.0.0.1', kubeconfigs };
+    // Components stopped on purpose through the control socket: not restarted when they exit.
+    const paused = new Set<string>();
     const launch = (spec: ReturnType<typeof etcdSpec>) => {
       const proc = new ManagedProcess(spec);
       proc.onUnexpectedExit = (code, signal) => {
@@ -100,7 +102,6 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
       components.push(proc);
       return proc;
     };
-    const paused = new Set<string>();
     const adminTls = { ca: pki.ca.cert, cert: pki.admin.cert, key: pki.admin.key };
 
     step('certificates and kubeconfigs written');
