@@ -3,8 +3,10 @@
  * bundled by bench/apply/run.ts and run as `node <bundle> apply <dir>`.
  */
 import { Command } from 'commander';
-import { registerApplyCommands } from '../../src/cli/commands/apply.js';
+import { registerApplyCommand } from '../../src/cli/commands/apply.js';
+import { registerDiffCommand } from '../../src/cli/commands/diff.js';
 
 const program = new Command('capstan');
-registerApplyCommands(program);
+registerApplyCommand(program);
+registerDiffCommand(program);
 await program.parseAsync(process.argv);

@@ -13,8 +13,14 @@ export const Annotations = {
   prune: 'capstan.dev/prune',
   /** `recreate`: when an immutable field changes, delete the object and create it again. */
   onImmutableChange: 'capstan.dev/on-immutable-change',
-  /** Written by Capstan: the inventory that applied the object (the ownership mark prune checks). */
+  /**
+   * Written by Capstan: the one inventory that owns the object, named exactly by the object
+   * that holds the inventory (`ConfigMap/<namespace>/<name>`, `Sync/<namespace>/<name>`).
+   * Apply refuses an object another inventory owns; prune deletes only objects it names.
+   */
   inventory: 'capstan.dev/inventory',
+  /** `true`: applying this object may take it over from the inventory that owns it now. */
+  adopt: 'capstan.dev/adopt',
 } as const;
 
 /** Value of an annotation, if set. */
@@ -30,4 +36,9 @@ export function pruneDisabled(obj: KubeObject): boolean {
 /** Whether the object asks to be deleted and created again when an immutable field changes. */
 export function recreateOnImmutableChange(obj: KubeObject): boolean {
   return annotation(obj, Annotations.onImmutableChange)?.trim().toLowerCase() === 'recreate';
+}
+
+/** Whether the desired object asks to be taken over from another inventory. */
+export function adoptRequested(obj: KubeObject): boolean {
+  return annotation(obj, Annotations.adopt)?.trim().toLowerCase() === 'true';
 }

@@ -1,8 +1,12 @@
 import type { Health } from './health.js';
 import type { ObjectRef } from './objects.js';
 
-/** What happened (or, in a dry run or diff, would happen) to one object. */
-export type Action = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped';
+/**
+ * What happened (or, in a dry run or diff, would happen) to one object: `skipped` objects were
+ * left alone on purpose (a prune guard), `failed` ones were tried and refused, and `pending` ones
+ * were never tried because the run stopped before their stage.
+ */
+export type Action = 'created' | 'configured' | 'unchanged' | 'deleted' | 'skipped' | 'failed' | 'pending';
 
 /** One object's line in a change set. */
 export interface ChangeSetEntry {
@@ -28,7 +32,7 @@ export function hasChanges(set: ChangeSet): boolean {
 
 /** Counts of entries per action. */
 export function summarize(set: ChangeSet): Record<Action, number> {
-  const out: Record<Action, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0 };
+  const out: Record<Action, number> = { created: 0, configured: 0, unchanged: 0, deleted: 0, skipped: 0, failed: 0, pending: 0 };
   for (const e of set.entries) out[e.action]++;
   return out;
 }

@@ -2,6 +2,7 @@ import { objectRef, type KubeClient, type KubeObject } from '../k8s/index.js';
 import { Annotations, recreateOnImmutableChange } from './annotations.js';
 import { describeConflicts, fieldConflicts, immutableFields, onlyImperativeConflicts, serverMessage } from './conflicts.js';
 import { provablyUnchanged } from './fieldset.js';
+import { FieldConflictError } from './errors.js';
 import type { Item } from './items.js';
 import { differs } from './normalize.js';
 
@@ -30,7 +31,8 @@ export interface EvaluateOptions {
  * Decides what applying `item` would change. First tries to prove "unchanged" from the live
  * object's managed fields alone (no request); otherwise a server-side dry-run apply is
  * compared with the live object, so server defaults never count as drift. Throws an Error
- * whose message says what is wrong with the object and what to do.
+ * whose message says what is wrong with the object and what to do ({@link FieldConflictError}
+ * for fields another applier owns).
  */
 export async function evaluate(client: KubeClient, item: Item, options: EvaluateOptions): Promise<Evaluation> {
   const live = item.live;
@@ -49,7 +51,7 @@ export async function evaluate(client: KubeClient, item: Item, options: Evaluate
       const conflicts = fieldConflicts(err);
       if (conflicts.length === 0) throw err;
       if (!onlyImperativeConflicts(conflicts, live)) {
-        throw new Error(`conflict: ${describeConflicts(conflicts)}. Remove the field from the manifest, or pass --force-conflicts (force: true) to take it`);
+        throw new FieldConflictError(`conflict: ${describeConflicts(conflicts)}. Remove the field from the manifest, or force the apply to take it`, { cause: err });
       }
       force = true;
       message = `takes back fields changed outside Capstan: ${describeConflicts(conflicts)}`;
@@ -63,8 +65,8 @@ export async function evaluate(client: KubeClient, item: Item, options: Evaluate
       }
       throw new Error(`immutable field ${immutable.join(', ')} would change. Annotate the object with ${Annotations.onImmutableChange}: recreate to let Capstan delete and create it again, or change the manifest back`);
     }
-    if (err instanceof Error && err.message.startsWith('conflict:')) throw err;
-    throw new Error(serverMessage(err));
+    if (err instanceof FieldConflictError) throw err;
+    throw new Error(serverMessage(err), { cause: err });
   }
   if (!live) return { action: 'created', merged, force, recreate: false, message };
   return { action: differs(live, merged) ? 'configured' : 'unchanged', merged, force, recreate: false, message };

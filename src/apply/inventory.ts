@@ -1,111 +1,98 @@
-import { ApiError, type KubeClient, type KubeObject } from '../k8s/index.js';
 import { keyOf, type ObjectRef } from './objects.js';
 
-/** Where the record of an apply set lives; the agent keeps it in its own status, the CLI in a ConfigMap. */
+/**
+ * Where the record of an apply set lives: the CLI keeps it in a ConfigMap, the sync agent in the
+ * status of its `Sync`. The sync verb holds the store's lock for a whole run, records the union of
+ * the old and new sets before its first write and the new set after its prune, so no run loses
+ * another's records and no written object goes unrecorded.
+ */
 export interface InventoryStore {
-  /** The inventory name objects are marked with (annotation `capstan.dev/inventory`). */
+  /** The exact owner id written into each object's mark: `Kind/namespace/name` of the object holding the record. */
+  readonly id: string;
+  /** The bare inventory name, which marks of older Capstan versions hold. */
   readonly name: string;
-  /** The objects of the last apply, or `undefined` when there was none. */
+  /** The objects the store itself keeps in the cluster (its record, its lock): the set may not contain them. */
+  readonly objects: readonly ObjectRef[];
+  /** The namespace that must exist before the record can be written, if any. */
+  readonly namespace?: string | undefined;
+  /** Takes the store's lock, waiting up to `waitMs` for another holder; throws InventoryError when it stays taken. */
+  lock(options: LockOptions): Promise<InventoryLock>;
+  /** The objects recorded last, or `undefined` when there is no record yet. */
   load(): Promise<ObjectRef[] | undefined>;
-  /** Records the objects of this apply. */
+  /** Throws InventoryError when a record of `objects` cannot be stored (too large): checked before anything is written. */
+  checkCapacity(objects: ObjectRef[]): void;
+  /** Records `objects`, replacing what was recorded; guarded so a concurrent writer is detected, never overwritten. */
   save(objects: ObjectRef[]): Promise<void>;
 }
 
-/** Label that marks a ConfigMap as a Capstan inventory. */
-export const INVENTORY_LABEL = 'capstan.dev/inventory';
-const DATA_KEY = 'objects.json';
+/** How to wait for an inventory's lock. */
+export interface LockOptions {
+  /**
+   * How long to wait while another run holds the lock.
+   * @default 60_000
+   */
+  waitMs?: number;
+  /** Told who holds the lock while waiting. */
+  onWait?: (holder: string) => void;
+  /** Stops waiting. */
+  signal?: AbortSignal;
+}
+
+/** A held inventory lock. */
+export interface InventoryLock {
+  /** Throws InventoryError when the lock was lost (not renewed in time): the run must stop writing. */
+  assertHeld(): void;
+  /** Hands the lock back. */
+  release(): Promise<void>;
+}
+
+/** A lock for stores whose writer is already alone (a leader-elected controller's own status). */
+export const heldByCaller: InventoryLock = { assertHeld: () => {}, release: async () => {} };
 
 /**
- * An inventory kept in a ConfigMap `<name>` (label `capstan.dev/inventory=<name>`), data
- * `objects.json`: the sorted list of applied objects. A ConfigMap of that name that lacks
- * the label is someone else's and is never overwritten.
+ * Inventory data as stored, compact enough for tens of thousands of objects in one ConfigMap: one
+ * line per apiVersion, kind and namespace, holding the sorted names.
+ * `{"v":2,"groups":[["apps/v1","Deployment","shop",["api","web"]], …]}`
  */
-export class ConfigMapInventory implements InventoryStore {
-  readonly name: string;
-  readonly namespace: string;
-  private readonly client: KubeClient;
-  private readonly fieldManager: string;
-
-  constructor(client: KubeClient, name: string, namespace: string, fieldManager = 'capstan') {
-    if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 63) {
-      throw new Error(`inventory name "${name}" is not a valid object name: use lowercase letters, digits, '-' and '.', at most 63 characters`);
-    }
-    this.client = client;
-    this.name = name;
-    this.namespace = namespace;
-    this.fieldManager = fieldManager;
-  }
-
-  /** `[namespace/]name` as the CLI takes it; the namespace defaults to `defaultNamespace`. */
-  static parse(client: KubeClient, spec: string, defaultNamespace: string, fieldManager?: string): ConfigMapInventory {
-    const slash = spec.indexOf('/');
-    return slash < 0
-      ? new ConfigMapInventory(client, spec, defaultNamespace, fieldManager)
-      : new ConfigMapInventory(client, spec.slice(slash + 1), spec.slice(0, slash), fieldManager);
-  }
-
-  async load(): Promise<ObjectRef[] | undefined> {
-    const cm = await this.client.get(this.ref());
-    if (!cm) return undefined;
-    this.checkOurs(cm);
-    const raw = (cm['data'] as Record<string, string> | undefined)?.[DATA_KEY];
-    if (!raw) return [];
-    try {
-      return decodeInventory(raw);
-    } catch (err) {
-      throw new Error(`inventory ConfigMap ${this.namespace}/${this.name}: data ${DATA_KEY} is unreadable (${(err as Error).message}); delete the ConfigMap to start a new inventory (nothing will be pruned on the next apply)`);
-    }
-  }
-
-  async save(objects: ObjectRef[]): Promise<void> {
-    const existing = await this.client.get(this.ref());
-    if (existing) this.checkOurs(existing);
-    const data = encodeInventory(objects);
-    if ((existing?.['data'] as Record<string, string> | undefined)?.[DATA_KEY] === data) return;
-    const body: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: this.name, namespace: this.namespace, labels: { [INVENTORY_LABEL]: this.name, 'app.kubernetes.io/managed-by': 'capstan' } },
-      data: { [DATA_KEY]: data },
-    };
-    try {
-      await this.client.apply(this.ref(), body, { fieldManager: this.fieldManager, force: true });
-    } catch (err) {
-      if (err instanceof ApiError && err.code === 404) {
-        throw new Error(`cannot save inventory ${this.namespace}/${this.name}: namespace ${this.namespace} does not exist; create it or pass --inventory <namespace>/${this.name}`, { cause: err });
-      }
-      throw err;
-    }
-  }
-
-  private ref() {
-    return { group: '', version: 'v1', resource: 'configmaps', namespace: this.namespace, name: this.name };
-  }
-
-  private checkOurs(cm: KubeObject): void {
-    if (cm.metadata.labels?.[INVENTORY_LABEL] !== this.name) {
-      throw new Error(`ConfigMap ${this.namespace}/${this.name} exists but is not a Capstan inventory (no label ${INVENTORY_LABEL}=${this.name}): choose another --inventory name`);
-    }
-  }
-}
-
-/** Inventory data as stored: one JSON object per entry, sorted, so diffs of it read well. */
 export function encodeInventory(objects: ObjectRef[]): string {
-  const sorted = dedupe(objects).sort((a, b) => keyOf(a).localeCompare(keyOf(b)));
-  return `[\n${sorted.map((o) => `  ${JSON.stringify(o.namespace ? { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace, name: o.name } : { apiVersion: o.apiVersion, kind: o.kind, name: o.name })}`).join(',\n')}\n]\n`;
+  const groups = new Map<string, { apiVersion: string; kind: string; namespace: string; names: string[] }>();
+  for (const o of dedupe(objects)) {
+    const id = `${o.apiVersion}|${o.kind}|${o.namespace ?? ''}`;
+    const group = groups.get(id) ?? { apiVersion: o.apiVersion, kind: o.kind, namespace: o.namespace ?? '', names: [] };
+    group.names.push(o.name);
+    groups.set(id, group);
+  }
+  const lines = [...groups.values()]
+    .sort((a, b) => `${a.apiVersion}|${a.kind}|${a.namespace}`.localeCompare(`${b.apiVersion}|${b.kind}|${b.namespace}`))
+    .map((g) => JSON.stringify([g.apiVersion, g.kind, g.namespace, g.names.sort()]));
+  return `{"v":2,"groups":[\n${lines.join(',\n')}\n]}\n`;
 }
 
-/** Reads what {@link encodeInventory} wrote. */
+/** Reads what {@link encodeInventory} wrote, and the list of entries older versions wrote. */
 export function decodeInventory(raw: string): ObjectRef[] {
   const parsed = JSON.parse(raw) as unknown;
-  if (!Array.isArray(parsed)) throw new Error('expected a JSON list');
-  return parsed.map((e, i) => {
-    const o = e as Record<string, unknown>;
-    if (typeof o['apiVersion'] !== 'string' || typeof o['kind'] !== 'string' || typeof o['name'] !== 'string') {
-      throw new Error(`entry ${i} lacks apiVersion, kind or name`);
+  if (Array.isArray(parsed)) return parsed.map(legacyEntry);
+  const groups = (parsed as { groups?: unknown } | null)?.groups;
+  if (!Array.isArray(groups)) throw new Error('expected {"v":2,"groups":[...]}');
+  const out: ObjectRef[] = [];
+  groups.forEach((g, i) => {
+    if (!Array.isArray(g) || g.length !== 4 || typeof g[0] !== 'string' || typeof g[1] !== 'string' || typeof g[2] !== 'string' || !Array.isArray(g[3])) {
+      throw new Error(`group ${i} is not [apiVersion, kind, namespace, [names]]`);
     }
-    return { apiVersion: o['apiVersion'], kind: o['kind'], name: o['name'], namespace: typeof o['namespace'] === 'string' ? o['namespace'] : undefined };
+    for (const name of g[3] as unknown[]) {
+      if (typeof name !== 'string') throw new Error(`group ${i} holds a name that is not a string`);
+      out.push({ apiVersion: g[0], kind: g[1], namespace: g[2] || undefined, name });
+    }
   });
+  return out;
+}
+
+function legacyEntry(e: unknown, i: number): ObjectRef {
+  const o = e as Record<string, unknown>;
+  if (typeof o['apiVersion'] !== 'string' || typeof o['kind'] !== 'string' || typeof o['name'] !== 'string') {
+    throw new Error(`entry ${i} lacks apiVersion, kind or name`);
+  }
+  return { apiVersion: o['apiVersion'], kind: o['kind'], name: o['name'], namespace: typeof o['namespace'] === 'string' ? o['namespace'] : undefined };
 }
 
 /** Removes duplicate references (same group, kind, namespace and name), keeping the last. */

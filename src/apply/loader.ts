@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { LineCounter, parseAllDocuments, type Tags } from 'yaml';
+import { isScalar, LineCounter, parseAllDocuments, visit, type Document, type Tags } from 'yaml';
 import type { KubeObject } from '../k8s/index.js';
 import { ManifestError } from './errors.js';
 import type { Manifest, ManifestSource } from './objects.js';
@@ -59,9 +59,32 @@ export function parseManifests(text: string, file: string): Manifest[] {
       throw new ManifestError(source, `cannot read the document: ${(err as Error).message}`);
     }
     if (value === null || value === undefined) return;
-    for (const object of flattenList(value, source)) out.push({ object, source });
+    const hints = yaml11Hints(doc, lines);
+    for (const object of flattenList(value, source)) out.push(hints.length ? { object, source, hints } : { object, source });
   });
   return out;
+}
+
+/**
+ * Unquoted values that YAML 1.1 (and so kubectl) reads otherwise than they look: `y`, `no`, `on`
+ * as booleans, `0644` as the octal number 420. Where a string was meant, the server refuses the
+ * object with a type error that does not say why; these hints do.
+ */
+export function yaml11Hints(doc: Document.Parsed, lines: LineCounter): string[] {
+  const hints: string[] = [];
+  visit(doc, {
+    Scalar(key, node) {
+      if (key === 'key' || node.type !== 'PLAIN' || !isScalar(node)) return;
+      const text = node.source ?? '';
+      const line = node.range ? lines.linePos(node.range[0]).line : 0;
+      if (typeof node.value === 'boolean' && !/^(true|false)$/i.test(text)) {
+        hints.push(`line ${line}: unquoted ${text} is read as the boolean ${node.value} (YAML 1.1, as kubectl reads it); quote it ("${text}") if you meant the text`);
+      } else if (typeof node.value === 'number' && /^[-+]?0[0-7_]+$/.test(text)) {
+        hints.push(`line ${line}: unquoted ${text} is read as the octal number ${node.value} (YAML 1.1, as kubectl reads it); quote it ("${text}") if you meant the text`);
+      }
+    },
+  });
+  return hints;
 }
 
 const FLOAT = 'tag:yaml.org,2002:float';

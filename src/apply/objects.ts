@@ -23,6 +23,8 @@ export interface ManifestSource {
 export interface Manifest {
   object: KubeObject;
   source?: ManifestSource | undefined;
+  /** Unquoted scalars that YAML 1.1 reads as booleans or octal numbers, with their lines: shown when the object fails. */
+  hints?: string[] | undefined;
 }
 
 /** The reference of an object. */

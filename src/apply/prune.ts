@@ -1,6 +1,4 @@
 import type { KubeObject } from '../k8s/index.js';
-import { Annotations, pruneDisabled } from './annotations.js';
-import { applyEntry } from './fieldset.js';
 import { dedupe } from './inventory.js';
 import { isCRD, isNamespace, keyOf, type ObjectRef } from './objects.js';
 
@@ -10,50 +8,93 @@ export function pruneCandidates(previous: ObjectRef[], desired: ObjectRef[]): Ob
   return deletionOrder(dedupe(previous).filter((r) => !keep.has(keyOf(r))));
 }
 
+/** Deletion rank: namespaced objects, then other cluster-scoped objects, then CRDs, then Namespaces. */
+export function deletionRank(ref: ObjectRef): number {
+  return isNamespace(ref) ? 3 : isCRD(ref) ? 2 : ref.namespace ? 0 : 1;
+}
+
 /**
  * Safe deletion order: namespaced objects, then other cluster-scoped objects, then CRDs
  * (after their custom resources), then Namespaces (after what they hold).
  */
 export function deletionOrder(refs: ObjectRef[]): ObjectRef[] {
-  const rank = (r: ObjectRef): number => (isNamespace(r) ? 3 : isCRD(r) ? 2 : r.namespace ? 0 : 1);
-  return [...refs].sort((a, b) => rank(a) - rank(b));
+  return [...refs].sort((a, b) => deletionRank(a) - deletionRank(b));
 }
+
+/** One object found in a namespace, with the kind it was listed as. */
+export interface ListedObject {
+  obj: KubeObject;
+  kind: string;
+  group: string;
+  apiVersion: string;
+}
+
+/** Label the EndpointSlice controller puts on the slices it manages. */
+const SLICE_MANAGER = 'endpointslice.kubernetes.io/managed-by';
 
 /**
- * Why `live` must not be pruned by inventory `inventory`, or `undefined` when it may be:
- * it has to carry the inventory's mark and still be applied by `manager`, and must not
- * have opted out.
+ * The objects in a namespace that keep it from being pruned: every object that this prune does
+ * not delete (`ours`, by {@link keyOf}), except what Kubernetes itself creates there: the
+ * `kube-root-ca.crt` ConfigMap, the `default` ServiceAccount, Events, the Endpoints and
+ * EndpointSlices the controllers keep for Services with a selector, and objects whose owners
+ * (followed by uid, through any depth) are being deleted. A hand-made Endpoints, or a Secret
+ * owned by a foreign object, keeps the namespace.
  */
-export function pruneRefusal(live: KubeObject, inventory: string, manager: string): string | undefined {
-  if (pruneDisabled(live)) return `pruning disabled by annotation ${Annotations.prune}`;
-  const mark = live.metadata.annotations?.[Annotations.inventory];
-  if (mark !== inventory) {
-    return mark ? `now belongs to inventory "${mark}"` : `not marked as applied by inventory "${inventory}" (annotation ${Annotations.inventory})`;
+export function foreignObjects(objects: ListedObject[], ours: Set<string>): ObjectRef[] {
+  const byUid = new Map<string, ListedObject>();
+  for (const o of objects) if (o.obj.metadata.uid) byUid.set(o.obj.metadata.uid, o);
+  const selectorServices = new Set(
+    objects.filter((o) => o.group === '' && o.kind === 'Service' && hasSelector(o.obj)).map((o) => o.obj.metadata.name ?? ''),
+  );
+  const refOfListed = (o: ListedObject): ObjectRef => ({ apiVersion: o.apiVersion, kind: o.kind, namespace: o.obj.metadata.namespace, name: o.obj.metadata.name ?? '' });
+
+  const goesWithUs = new Map<string, boolean>();
+  const deleted = (o: ListedObject, seen: Set<string>): boolean => {
+    const uid = o.obj.metadata.uid ?? '';
+    const known = goesWithUs.get(uid);
+    if (known !== undefined) return known;
+    if (seen.has(uid)) return false; // an ownership cycle proves nothing
+    seen.add(uid);
+    let result = ours.has(keyOf(refOfListed(o)));
+    const owners = o.obj.metadata.ownerReferences ?? [];
+    if (!result && owners.length > 0) {
+      // Garbage collection deletes an object once all of its owners are gone.
+      result = owners.every((owner) => {
+        const listed = byUid.get(owner.uid);
+        if (listed) return deleted(listed, seen);
+        const clusterScoped: ObjectRef = { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name };
+        return ours.has(keyOf(clusterScoped)) || ours.has(keyOf({ ...clusterScoped, namespace: o.obj.metadata.namespace }));
+      });
+    }
+    goesWithUs.set(uid, result);
+    return result;
+  };
+
+  const out: ObjectRef[] = [];
+  for (const o of objects) {
+    if (deleted(o, new Set()) || createdByKubernetes(o, selectorServices)) continue;
+    out.push(refOfListed(o));
   }
-  if (!applyEntry(live, manager)) return `field manager "${manager}" no longer applies it`;
-  return undefined;
+  return out;
 }
 
-/** Objects Kubernetes creates in every namespace, or for other objects, that never block its deletion. */
-export function isAutomatic(obj: KubeObject, kind: string, group: string): boolean {
-  if (obj.metadata.ownerReferences?.length) return true;
-  if (group === '' && kind === 'ServiceAccount' && obj.metadata.name === 'default') return true;
-  if (group === '' && kind === 'ConfigMap' && obj.metadata.name === 'kube-root-ca.crt') return true;
-  if (group === '' && kind === 'Endpoints') return true;
+/** Whether Kubernetes made the object itself, in every namespace or for a Service that selects pods. */
+function createdByKubernetes(o: ListedObject, selectorServices: Set<string>): boolean {
+  const { obj, kind, group } = o;
+  const name = obj.metadata.name ?? '';
+  if (group === '' && kind === 'ServiceAccount' && name === 'default') return true;
+  if (group === '' && kind === 'ConfigMap' && name === 'kube-root-ca.crt') return true;
   if ((group === '' || group === 'events.k8s.io') && kind === 'Event') return true;
+  // The endpoints controller keeps an Endpoints object, of the Service's name, only for Services with a selector.
+  if (group === '' && kind === 'Endpoints') return selectorServices.has(name);
+  if (group === 'discovery.k8s.io' && kind === 'EndpointSlice') {
+    const service = obj.metadata.labels?.['kubernetes.io/service-name'];
+    return obj.metadata.labels?.[SLICE_MANAGER] === 'endpointslice-controller.k8s.io' && !!service && selectorServices.has(service);
+  }
   return false;
 }
 
-/**
- * The objects in a namespace that keep it from being pruned: neither ours (in `ours`, by
- * {@link keyOf}) nor created automatically.
- */
-export function foreignObjects(objects: { obj: KubeObject; kind: string; group: string; apiVersion: string }[], ours: Set<string>): ObjectRef[] {
-  const out: ObjectRef[] = [];
-  for (const { obj, kind, group, apiVersion } of objects) {
-    const ref: ObjectRef = { apiVersion, kind, namespace: obj.metadata.namespace, name: obj.metadata.name ?? '' };
-    if (ours.has(keyOf(ref)) || isAutomatic(obj, kind, group)) continue;
-    out.push(ref);
-  }
-  return out;
+function hasSelector(service: KubeObject): boolean {
+  const selector = (service['spec'] as { selector?: Record<string, string> } | undefined)?.selector;
+  return !!selector && Object.keys(selector).length > 0;
 }

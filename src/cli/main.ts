@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { registerApplyCommands } from './commands/apply.js';
+import { registerApplyCommand } from './commands/apply.js';
+import { registerDiffCommand } from './commands/diff.js';
 import { registerDevCommands } from './commands/dev.js';
 import { registerOperatorCommand } from './commands/operator.js';
 import { registerSynthCommands } from './commands/synth.js';
@@ -9,7 +10,8 @@ export function buildProgram(): Command {
   const program = new Command('capstan')
     .description('distributed applications for Kubernetes as TypeScript constructs that carry their own operators')
     .version('0.1.0');
-  registerApplyCommands(program);
+  registerApplyCommand(program);
+  registerDiffCommand(program);
   registerDevCommands(program);
   registerOperatorCommand(program);
   registerSynthCommands(program);

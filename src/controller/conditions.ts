@@ -1,3 +1,4 @@
+import { microTime, rfc3339 } from '../k8s/time.js';
 /** A status condition as Kubernetes API conventions define it (metav1.Condition). */
 export interface Condition {
   type: string;
@@ -48,12 +49,4 @@ export function removeCondition(conditions: readonly Condition[] | undefined, ty
   return (conditions ?? []).filter((c) => c.type !== type);
 }
 
-/** A timestamp as metav1.Time serializes: RFC 3339 with seconds precision. */
-export function rfc3339(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** A timestamp as metav1.MicroTime serializes: RFC 3339 with microseconds. */
-export function microTime(d: Date): string {
-  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
+export { microTime, rfc3339 };

@@ -1,8 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { isConflict, isNotFound, type KubeClient, type KubeObject } from '../k8s/index.js';
-import { microTime } from './conditions.js';
-import { Kinds, refOf } from './kinds.js';
+import { LeaseHolder, type KubeClient } from '../k8s/index.js';
 import type { Logger } from './logger.js';
 import { jitter, sleep } from './sleep.js';
 
@@ -30,15 +28,6 @@ export interface LeaderCallbacks {
   onNewLeader?(identity: string): void;
 }
 
-interface LeaseSpec {
-  holderIdentity?: string | null;
-  leaseDurationSeconds?: number;
-  acquireTime?: string | null;
-  renewTime?: string | null;
-  leaseTransitions?: number;
-}
-type Lease = KubeObject & { spec?: LeaseSpec };
-
 /**
  * Leader election on a coordination.k8s.io/v1 Lease, as client-go does it: a candidate takes the
  * lease when its holder has not renewed it for leaseDuration (timed on the candidate's own clock
@@ -51,7 +40,7 @@ export class LeaderElector {
   private readonly leaseMs: number;
   private readonly renewMs: number;
   private readonly retryMs: number;
-  private observed: { key: string; at: number; holder: string } | undefined;
+  private readonly lease: LeaseHolder;
   private leading = false;
   private readonly abort = new AbortController();
   private running: Promise<void> | undefined;
@@ -67,6 +56,7 @@ export class LeaderElector {
     this.renewMs = options.renewDeadlineMs ?? 10_000;
     this.retryMs = options.retryPeriodMs ?? 2_000;
     if (this.renewMs >= this.leaseMs) throw new Error(`leader election ${options.namespace}/${options.name}: renewDeadline (${this.renewMs} ms) must be shorter than leaseDuration (${this.leaseMs} ms)`);
+    this.lease = new LeaseHolder(client, options.namespace, options.name, this.identity, this.leaseMs, (holder) => callbacks.onNewLeader?.(holder));
   }
 
   /** Whether this replica holds the lease now. */
@@ -118,80 +108,17 @@ export class LeaderElector {
 
   /** One attempt; true when this replica holds the lease afterwards. */
   private async tryAcquireOrRenew(timeoutMs = this.retryMs): Promise<boolean> {
-    const ref = refOf(Kinds.Lease, this.options.namespace, this.options.name);
-    const now = new Date();
-    try {
-      const lease = await withTimeout(this.client.get<Lease>(ref), Math.max(timeoutMs, 100));
-      const spec: LeaseSpec = {
-        holderIdentity: this.identity,
-        leaseDurationSeconds: Math.ceil(this.leaseMs / 1000),
-        acquireTime: microTime(now),
-        renewTime: microTime(now),
-        leaseTransitions: 0,
-      };
-      if (!lease) {
-        await withTimeout(this.client.create(refOf(Kinds.Lease, this.options.namespace), { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name: this.options.name, namespace: this.options.namespace }, spec }), Math.max(timeoutMs, 100));
-        this.observe(spec, Date.now());
-        return true;
-      }
-      const current = lease.spec ?? {};
-      const holder = current.holderIdentity ?? '';
-      this.observe(current, Date.now());
-      if (holder !== '' && holder !== this.identity) {
-        const durationMs = (current.leaseDurationSeconds ?? Math.ceil(this.leaseMs / 1000)) * 1000;
-        if (this.observed!.at + durationMs > Date.now()) {
-          return false;
-        }
-      }
-      if (holder === this.identity) {
-        spec.acquireTime = current.acquireTime ?? spec.acquireTime;
-        spec.leaseTransitions = current.leaseTransitions ?? 0;
-      } else {
-        spec.leaseTransitions = (current.leaseTransitions ?? 0) + 1;
-      }
-      const updated = await withTimeout(this.client.replace<Lease>(ref, { ...lease, spec }), Math.max(timeoutMs, 100));
-      this.observe(updated.spec ?? spec, Date.now());
-      return true;
-    } catch (err) {
-      if (!isConflict(err)) this.logger?.debug('lease attempt failed', { lease: `${this.options.namespace}/${this.options.name}`, error: String(err) });
-      return false;
-    }
-  }
-
-  private observe(spec: LeaseSpec, at: number): void {
-    const holder = spec.holderIdentity ?? '';
-    const key = `${holder}|${spec.renewTime ?? ''}|${spec.leaseDurationSeconds ?? ''}`;
-    if (this.observed?.key === key) return;
-    if (holder && this.observed?.holder !== holder) this.callbacks.onNewLeader?.(holder);
-    this.observed = { key, at, holder };
+    const attempt = await this.lease.tryAcquireOrRenew(timeoutMs);
+    if (attempt.error) this.logger?.debug('lease attempt failed', { lease: `${this.options.namespace}/${this.options.name}`, error: String(attempt.error) });
+    return attempt.held;
   }
 
   private async release(): Promise<void> {
-    const ref = refOf(Kinds.Lease, this.options.namespace, this.options.name);
     try {
-      const lease = await this.client.get<Lease>(ref);
-      if (!lease || lease.spec?.holderIdentity !== this.identity) return;
-      const now = microTime(new Date());
-      await this.client.replace(ref, { ...lease, spec: { ...lease.spec, holderIdentity: null, leaseDurationSeconds: 1, acquireTime: now, renewTime: now } });
+      await this.lease.release();
       this.logger?.info('released the lease', { lease: `${this.options.namespace}/${this.options.name}` });
     } catch (err) {
-      if (!isNotFound(err)) this.logger?.error('could not release the lease; the next leader waits for it to expire', { lease: `${this.options.namespace}/${this.options.name}`, error: String(err) });
+      this.logger?.error('could not release the lease; the next leader waits for it to expire', { lease: `${this.options.namespace}/${this.options.name}`, error: String(err) });
     }
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`lease request took longer than ${ms} ms`)), ms);
-    p.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }

@@ -4,3 +4,5 @@ export * from './paths.js';
 export * from './config.js';
 export * from './client.js';
 export * from './discovery.js';
+export * from './time.js';
+export * from './lease.js';

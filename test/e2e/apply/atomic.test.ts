@@ -76,7 +76,7 @@ spec:
 `);
     const error = await manager(client, ns).applyAll(set).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplyError);
-    expect((error as ApplyError).message).toMatch(new RegExp(`deleted again \\(Namespace/${fresh}\\)`));
+    expect((error as ApplyError).message).toMatch(new RegExp(`rolled back: deleted Namespace/${fresh} again; nothing else was applied`));
     expect((error as ApplyError).failures.map((f) => f.object)).toEqual([expect.stringMatching(new RegExp(`^Service/${fresh}/broken`))]);
     await eventually('the namespace to be gone or terminating', async () => {
       const live = await client.get(refs.namespace(fresh));

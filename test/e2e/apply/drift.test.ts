@@ -68,7 +68,8 @@ describe('drift', () => {
     const error = await rm.applyAll(configMap('ours')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApplyError);
     expect((error as ApplyError).written).toBe(false);
-    expect((error as ApplyError).message).toMatch(/ConfigMap\/apply-drift-\w+\/shared .*conflict: \.data\.owner-field is owned by field manager "other-tool".*--force-conflicts/s);
+    expect((error as ApplyError).message).toMatch(/ConfigMap\/apply-drift-\w+\/shared .*conflict: \.data\.owner-field is owned by field manager "other-tool".*force the apply to take it/s);
+    expect((error as ApplyError).failures[0]!.reason).toBe('FieldConflict');
     const kept = await client.get<KubeObject>(refs.configMap(ns, 'shared'));
     expect((kept!['data'] as Record<string, string>)['owner-field']).toBe('theirs');
 

@@ -34,7 +34,7 @@ describe('immutable fields', () => {
     const rm = manager(client, ns);
     await rm.applyAll(job('seed', 'tool:1', true));
     const before = await client.get<KubeObject>(refs.job(ns, 'seed'));
-    const result = await rm.applyAll(job('seed', 'tool:2', true), { stageTimeoutMs: 60_000 });
+    const result = await rm.applyAll(job('seed', 'tool:2', true), { timeoutMs: 60_000 });
     expect(result.entries[0]!.action).toBe('configured');
     expect(result.entries[0]!.message).toMatch(/deleted and created again/);
     const after = await client.get<KubeObject>(refs.job(ns, 'seed'));

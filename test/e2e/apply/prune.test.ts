@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigMapInventory, type ObjectRef } from '../../../src/apply/index.js';
+import { ConfigMapInventory } from '../../../src/apply/index.js';
 import type { KubeObject } from '../../../src/k8s/index.js';
 import { useNamespace } from '../harness.js';
 import { manager, manifests, refs, suffix } from './helpers.js';
@@ -15,16 +15,10 @@ ${namespace ? `  namespace: ${namespace}\n` : ''}  annotations: ${JSON.stringify
 data: {v: "1"}
 ---`;
 
-/** apply with an inventory, then prune and save it, as `capstan apply --inventory NAME --prune` does. */
-async function sync(inventoryName: string, yaml: string) {
-  const rm = manager(client, ns);
-  const inventory = new ConfigMapInventory(client, inventoryName, ns);
-  const previous = (await inventory.load()) ?? [];
-  const applied = await rm.applyAll(manifests(yaml), { inventory: inventory.name, allowEmpty: true });
-  const desired: ObjectRef[] = applied.entries.map((e) => e.ref);
-  const pruned = await rm.prune(previous, desired, { inventory: inventory.name, allowEmpty: true });
-  await inventory.save([...desired, ...pruned.retained]);
-  return pruned;
+/** The engine's sync verb for an inventory of this namespace, as `capstan apply --inventory NAME --prune` runs it; returns the prune's entries. */
+async function sync(inventoryName: string, yaml: string, options: { adopt?: boolean } = {}) {
+  const result = await manager(client, ns).sync(manifests(yaml), new ConfigMapInventory(client, inventoryName, ns), { allowEmpty: true, ...options });
+  return { changeSet: { entries: result.entries.filter((e) => e.action === 'deleted' || e.action === 'skipped') } };
 }
 
 const exists = async (name: string, namespace = ns) => !!(await client.get(refs.configMap(namespace, name)));
@@ -33,8 +27,8 @@ describe('prune', () => {
   it('removes only what this inventory applied and still owns', async () => {
     await sync('app-a', cm('a1') + cm('a2') + cm('a3', { 'capstan.dev/prune': 'disabled' }) + cm('moved'));
     await sync('app-b', cm('b1'));
-    // Inventory B takes over "moved": it now carries B's mark, so A must not delete it.
-    await sync('app-b', cm('b1') + cm('moved'));
+    // Inventory B adopts "moved": it now carries B's mark, so A must not delete it.
+    await sync('app-b', cm('b1') + cm('moved'), { adopt: true });
 
     const pruned = await sync('app-a', cm('a1'));
     const byName = Object.fromEntries(pruned.changeSet.entries.map((e) => [e.ref.name, [e.action, e.message ?? '']]));
@@ -42,7 +36,7 @@ describe('prune', () => {
     expect(byName['a3']![0]).toBe('skipped');
     expect(byName['a3']![1]).toMatch(/pruning disabled/);
     expect(byName['moved']![0]).toBe('skipped');
-    expect(byName['moved']![1]).toMatch(/belongs to inventory "app-b"/);
+    expect(byName['moved']![1]).toMatch(new RegExp(`now owned by ConfigMap ${ns}/app-b`));
     expect(await exists('a1')).toBe(true);
     expect(await exists('a3')).toBe(true);
     expect(await exists('moved')).toBe(true);
@@ -55,12 +49,13 @@ describe('prune', () => {
   it('refuses an empty desired set unless allowed', async () => {
     await sync('app-empty', cm('e1'));
     const rm = manager(client, ns);
-    const previous = (await new ConfigMapInventory(client, 'app-empty', ns).load())!;
-    await expect(rm.applyAll([], { inventory: 'app-empty' })).rejects.toThrow(/refusing to apply an empty set/);
-    await expect(rm.prune(previous, [], { inventory: 'app-empty' })).rejects.toThrow(/refusing to prune all 1 objects/);
+    const inventory = new ConfigMapInventory(client, 'app-empty', ns);
+    const previous = (await inventory.load())!;
+    await expect(rm.sync([], inventory)).rejects.toThrow(/refusing to apply an empty set/);
+    await expect(rm.prune(previous, [], { owner: inventory.id })).rejects.toThrow(/refusing to prune all 1 objects/);
     expect(await exists('e1')).toBe(true);
-    const pruned = await rm.prune(previous, [], { inventory: 'app-empty', allowEmpty: true });
-    expect(pruned.changeSet.entries.map((e) => e.action)).toEqual(['deleted']);
+    const pruned = await rm.sync([], inventory, { allowEmpty: true });
+    expect(pruned.entries.map((e) => e.action)).toEqual(['deleted']);
   });
 
   describe('namespaces', () => {

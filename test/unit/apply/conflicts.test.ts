@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fieldConflicts, immutableFields, onlyImperativeConflicts } from '../../../src/apply/conflicts.js';
-import { isDuration, parseDuration } from '../../../src/cli/commands/apply.js';
+import { isDuration, parseDuration } from '../../../src/cli/options.js';
 import { ApiError, type KubeObject } from '../../../src/k8s/index.js';
 
 const conflict = new ApiError('PATCH', '/api/v1/namespaces/n/configmaps/a', 409, {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deepEqual, normalizeForDiff, projectFields, provablyUnchanged, unifiedDiff } from '../../../src/apply/index.js';
+import { projectFields, provablyUnchanged, unifiedDiff } from '../../../src/apply/index.js';
+import { deepEqual, normalizeForDiff } from '../../../src/apply/normalize.js';
 import type { KubeObject } from '../../../src/k8s/index.js';
 
 const desired: KubeObject = {

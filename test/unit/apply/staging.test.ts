@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { keyOf, planStages, StagingError, type StageItem } from '../../../src/apply/index.js';
+import { keyOf, planStages, StagingError } from '../../../src/apply/index.js';
+import type { StageItem } from '../../../src/apply/staging.js';
 
 function item(apiVersion: string, kind: string, name: string, opts: { ns?: string; annotations?: Record<string, string> } = {}): StageItem {
   return {
