@@ -115,7 +115,8 @@ async function validateDeferred(engine: Engine, plan: Plan, run: StageRun, boots
     if (failures.length) throw new ApplyError(`${failures.length} object(s) have no served kind`, failures, true);
     const live = await fetchLive(engine.client, deferred.map((i): MappedRef => ({ ref: i.ref, mapping: i.mapping! })), engine.concurrency);
     for (const i of deferred) i.live = live.get(i.key);
-    failures.push(...checkClaims(deferred, run.ownership), ...(await evaluateItems(engine, deferred, run.force)));
+    // The server judges each one, even those our managed fields prove unchanged: their schema may have changed.
+    failures.push(...checkClaims(deferred, run.ownership), ...(await evaluateItems(engine, deferred, run.force, true)));
     if (failures.length) throw new ApplyError(`${failures.length} object(s) failed validation after the namespaces and CRDs they need were applied`, failures, true);
   } catch (err) {
     const rolledBack = await rollbackBootstrap(engine, bootstrap, run.own);

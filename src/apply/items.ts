@@ -35,18 +35,17 @@ export interface BuildOptions {
 export async function buildItems(manifests: Manifest[], options: BuildOptions): Promise<{ items: Item[]; failures: ObjectFailure[] }> {
   const failures: ObjectFailure[] = [];
   const crds = crdsInSet(manifests);
-  const kinds = new Map<string, Promise<ResourceMapping | undefined>>();
-  for (const m of manifests) {
-    const id = `${m.object.apiVersion}|${m.object.kind}`;
-    if (!kinds.has(id)) kinds.set(id, options.discovery.lookup(m.object.apiVersion ?? '', m.object.kind ?? ''));
-  }
+  const ids = [...new Set(manifests.map((m) => `${m.object.apiVersion ?? ''}|${m.object.kind ?? ''}`))];
+  // All at once, and awaited together, so one failure rejects once instead of leaving the others unhandled.
+  const found = await Promise.all(ids.map((id) => options.discovery.lookup(id.split('|')[0]!, id.split('|')[1]!)));
+  const kinds = new Map<string, ResourceMapping | undefined>(ids.map((id, i) => [id, found[i]]));
   const items: Item[] = [];
   const seen = new Map<string, Manifest>();
   for (const m of manifests) {
     const desired = clone(m.object);
     const apiVersion = desired.apiVersion ?? '';
     const kind = desired.kind ?? '';
-    const mapping = await kinds.get(`${apiVersion}|${kind}`);
+    const mapping = kinds.get(`${apiVersion}|${kind}`);
     let namespaced: boolean;
     let waitingForCrd: string | undefined;
     if (mapping) {

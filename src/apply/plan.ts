@@ -101,8 +101,8 @@ function servesKind(crd: PlannedItem, item: PlannedItem): boolean {
  * Decides what applying each item would do (server-side dry-run unless provably unchanged) and
  * returns the objects the server refused, each with its reason and any YAML hint.
  */
-export async function evaluateItems(engine: Engine, items: PlannedItem[], force: boolean): Promise<ObjectFailure[]> {
-  const results = await mapLimit(items, engine.concurrency, (item) => evaluate(engine.client, item, { fieldManager: engine.fieldManager, force, alwaysDryRun: engine.alwaysDryRun }));
+export async function evaluateItems(engine: Engine, items: PlannedItem[], force: boolean, alwaysDryRun = engine.alwaysDryRun): Promise<ObjectFailure[]> {
+  const results = await mapLimit(items, engine.concurrency, (item) => evaluate(engine.client, item, { fieldManager: engine.fieldManager, force, alwaysDryRun }));
   const failures: ObjectFailure[] = [];
   results.forEach((r, i) => {
     const item = items[i]!;

@@ -96,8 +96,11 @@ export class LeaseHolder {
       this.observe(updated.spec ?? spec, Date.now());
       return { held: true, holder: this.identity };
     } catch (err) {
-      // A conflict means another holder wrote first: the Lease is taken, not broken.
-      return { held: false, holder: isConflict(err) ? this.lastHolder : '', error: isConflict(err) ? undefined : err };
+      if (!isConflict(err)) return { held: false, holder: '', error: err };
+      // Another holder wrote first: the Lease is taken, not broken. Learn who holds it.
+      const lease = await withTimeout(this.client.get<Lease>(ref), budget).catch(() => undefined);
+      if (lease?.spec) this.observe(lease.spec, Date.now());
+      return { held: false, holder: this.lastHolder };
     }
   }
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ApplyError } from '../../../src/apply/index.js';
 import { eventually, useNamespace } from '../harness.js';
 import { manager, manifests, refs, suffix } from './helpers.js';
@@ -82,5 +82,110 @@ spec:
       const live = await client.get(refs.namespace(fresh));
       return !live || !!live.metadata.deletionTimestamp;
     }, 30_000);
+  });
+});
+
+describe('all or nothing, with CRD changes and concurrent writers', () => {
+  const group = `atomic-${suffix()}.capstan.dev`;
+  const crdName = `gauges.${group}`;
+  const crd = (maximum?: number) => `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: ${crdName}
+spec:
+  group: ${group}
+  scope: Namespaced
+  names: {plural: gauges, singular: gauge, kind: Gauge}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              level: {type: integer${maximum === undefined ? '' : `, maximum: ${maximum}`}}
+---`;
+  const gauge = (name: string, level: number) => `\napiVersion: ${group}/v1\nkind: Gauge\nmetadata:\n  name: ${name}\nspec: {level: ${level}}\n---`;
+  const crdRef = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', name: crdName };
+  afterAll(async () => {
+    await client.delete(crdRef);
+  });
+
+  it('validates a changed custom resource against the tightened schema of its CRD in the same set, and changes nothing when it fails', async () => {
+    await manager(client, ns).applyAll(manifests(crd() + gauge('high', 2)));
+    const before = await client.get(crdRef);
+
+    const error = await manager(client, ns).applyAll(manifests(crd(3) + gauge('high', 5) + `\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alongside\n`, 'tight.yaml')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ApplyError);
+    const e = error as ApplyError;
+    expect(e.failures).toEqual([expect.objectContaining({ object: expect.stringMatching(new RegExp(`^Gauge/${ns}/high \\(tight.yaml`)), message: expect.stringMatching(/spec\.level.*(less than or equal to 3|should be less)/) })]);
+    expect(e.message).toMatch(new RegExp(`rolled back: restored CustomResourceDefinition/${crdName}`));
+    expect(e.changeSet.entries.find((en) => en.ref.name === 'alongside')).toMatchObject({ action: 'pending' });
+
+    const after = await client.get(crdRef);
+    const schema = (o: typeof after) => JSON.stringify((o!['spec'] as { versions: { schema: unknown }[] }).versions[0]!.schema);
+    expect(schema(after)).toBe(schema(before));
+    expect(schema(after)).not.toContain('maximum');
+    expect(await client.get(refs.configMap(ns, 'alongside'))).toBeUndefined();
+    const cr = await client.get({ group, version: 'v1', resource: 'gauges', namespace: ns, name: 'high' });
+    expect((cr!['spec'] as { level: number }).level).toBe(2);
+  });
+
+  it('keeps a namespace it created when another writer filled it before the rollback', async () => {
+    const fresh = `apply-atomic-filled-${suffix()}`;
+    const newGroup = `filled-${suffix()}.capstan.dev`;
+    const set = manifests(`
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: ${fresh}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: dials.${newGroup}
+spec:
+  group: ${newGroup}
+  scope: Namespaced
+  names: {plural: dials, singular: dial, kind: Dial}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema: {openAPIV3Schema: {type: object, properties: {spec: {type: object, properties: {turns: {type: integer, maximum: 1}}}}}}
+---
+apiVersion: ${newGroup}/v1
+kind: Dial
+metadata:
+  name: too-far
+  namespace: ${fresh}
+spec: {turns: 9}
+`);
+    let foreign: Promise<unknown> | undefined;
+    const error = await manager(client, ns).applyAll(set, {
+      onEvent: (event) => {
+        // Another writer puts its object into the new namespace while the CRD is being established.
+        if (event.type === 'object' && event.entry.ref.kind === 'Namespace') {
+          foreign = client.create({ group: '', version: 'v1', resource: 'configmaps', namespace: fresh }, { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'someone-elses' } });
+        }
+      },
+    }).catch((e: unknown) => e);
+    await foreign;
+    try {
+      expect(error).toBeInstanceOf(ApplyError);
+      expect((error as ApplyError).message).toMatch(new RegExp(`kept Namespace/${fresh}, which now holds objects of others \\(ConfigMap/${fresh}/someone-elses\\)`));
+      expect((error as ApplyError).message).toMatch(new RegExp(`deleted CustomResourceDefinition/dials.${newGroup} again`));
+      const kept = await client.get(refs.namespace(fresh));
+      expect(kept && !kept.metadata.deletionTimestamp).toBeTruthy();
+      expect(await client.get(refs.configMap(fresh, 'someone-elses'))).toBeDefined();
+    } finally {
+      await client.delete(refs.namespace(fresh));
+      await client.delete({ group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', name: `dials.${newGroup}` });
+    }
   });
 });

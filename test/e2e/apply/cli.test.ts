@@ -70,4 +70,39 @@ describe('capstan apply / diff', () => {
     expect(await runApply([file], { kubeconfig: kubeconfigPath(), namespace: ns })).toBe(1);
     expect(err).toMatch(new RegExp(`${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: document 1 \\(line 6\\): invalid YAML`));
   });
+
+  it('apply -o json after a stop reports what was written and what was never tried, and --wait bounds the wait between waves', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'capstan-cli-'));
+    const file = join(dir, 'waves.yaml');
+    // A LoadBalancer never gets an address here, so wave 1 never starts.
+    await writeFile(file, `apiVersion: v1\nkind: Service\nmetadata:\n  name: lb\nspec:\n  type: LoadBalancer\n  ports: [{port: 80}]\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: later\n  annotations: {capstan.dev/wave: "1"}\n`);
+    const c = capture();
+    expect(await runApply([file], { kubeconfig: kubeconfigPath(), namespace: ns, output: 'json', wait: '3s' })).toBe(1);
+    vi.restoreAllMocks();
+    const report = JSON.parse(c.out()) as { error: string; entries: { ref: { name: string }; action: string }[] };
+    expect(report.error).toMatch(/waiting before wave 1.*timed out after 3s.*Service\/.*\/lb is InProgress: LoadBalancer has no ingress address yet/);
+    expect(report.entries.map((e) => `${e.ref.name} ${e.action}`)).toEqual(['lb created', 'later pending']);
+  });
+
+  it('prints each object as it is written, and a hint where YAML 1.1 read an unquoted value otherwise than it looks', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'capstan-cli-'));
+    const file = join(dir, 'trap.yaml');
+    await writeFile(file, `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  verbose: y\n  mode: 0644\n`);
+    let err = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => { err += String(chunk); return true; });
+    expect(await runApply([file], { kubeconfig: kubeconfigPath(), namespace: ns })).toBe(1);
+    vi.restoreAllMocks();
+    expect(err).toMatch(/ConfigMap\/.*\/flags \(.*trap\.yaml, document 0, line 1\)/);
+    expect(err).toMatch(/hint: line 6: unquoted y is read as the boolean true .*quote it \("y"\)/);
+    expect(err).toMatch(/line 7: unquoted 0644 is read as the octal number 420/);
+
+    const progress: string[] = [];
+    const good = join(dir, 'good.yaml');
+    await writeFile(good, ['a', 'b', 'c'].map((n) => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: each-${n}\n`).join('---\n'));
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => { progress.push(String(chunk)); return true; });
+    expect(await runApply([good], { kubeconfig: kubeconfigPath(), namespace: ns })).toBe(0);
+    vi.restoreAllMocks();
+    expect(progress.slice(0, 3).map((l) => l.trim()).sort()).toEqual(['a', 'b', 'c'].map((n) => `ConfigMap/${ns}/each-${n} created`));
+  });
 });

@@ -90,6 +90,44 @@ describe('prune', () => {
     });
   });
 
+  describe('namespaces holding what others made', () => {
+    const withEndpoints = `apply-prune-ep-${suffix()}`;
+    const withOwned = `apply-prune-owned-${suffix()}`;
+    const ownerRole = `apply-prune-owner-${suffix()}`;
+    afterAll(async () => {
+      await client.delete(refs.namespace(withEndpoints));
+      await client.delete(refs.namespace(withOwned));
+      await client.delete({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', name: ownerRole });
+    });
+
+    it('keeps a namespace holding a hand-made Endpoints, or a Secret owned by a foreign object, and deletes what Kubernetes made for our own objects', async () => {
+      const nsDoc = (name: string) => `\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${name}\n---`;
+      const svc = (namespace: string) => `\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\n  namespace: ${namespace}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n---`;
+      await sync('app-foreign', nsDoc(withEndpoints) + nsDoc(withOwned) + svc(withEndpoints) + svc(withOwned) + cm('anchor-f'));
+      // A selector-less Service's endpoints, written by hand, and a Secret owned by someone else's cluster-scoped object.
+      await client.create({ group: '', version: 'v1', resource: 'endpoints', namespace: withEndpoints }, {
+        apiVersion: 'v1', kind: 'Endpoints', metadata: { name: 'external-db' }, subsets: [{ addresses: [{ ip: '192.0.2.10' }], ports: [{ port: 5432 }] }],
+      });
+      const owner = await client.create({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles' }, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: ownerRole }, rules: [] });
+      await client.create({ group: '', version: 'v1', resource: 'secrets', namespace: withOwned }, {
+        apiVersion: 'v1', kind: 'Secret', metadata: { name: 'their-child', ownerReferences: [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', name: ownerRole, uid: owner.metadata.uid! }] },
+      });
+
+      const pruned = await sync('app-foreign', cm('anchor-f'));
+      const byName = Object.fromEntries(pruned.changeSet.entries.map((e) => [`${e.ref.kind}/${e.ref.namespace ?? ''}/${e.ref.name}`, [e.action, e.message ?? '']]));
+      expect(byName[`Service/${withEndpoints}/web`]![0]).toBe('deleted');
+      expect(byName[`Namespace//${withEndpoints}`]).toEqual(['skipped', expect.stringMatching(new RegExp(`Endpoints/${withEndpoints}/external-db`))]);
+      expect(byName[`Namespace//${withEndpoints}`]![1]).not.toMatch(/Endpoints\/[^,]*\/web/);
+      expect(byName[`Namespace//${withOwned}`]).toEqual(['skipped', expect.stringMatching(new RegExp(`Secret/${withOwned}/their-child`))]);
+      for (const name of [withEndpoints, withOwned]) {
+        const live = await client.get<KubeObject>(refs.namespace(name));
+        expect(live && !live.metadata.deletionTimestamp).toBeTruthy();
+      }
+      expect(await client.get({ group: '', version: 'v1', resource: 'endpoints', namespace: withEndpoints, name: 'external-db' })).toBeDefined();
+      expect(await client.get({ group: '', version: 'v1', resource: 'secrets', namespace: withOwned, name: 'their-child' })).toBeDefined();
+    });
+  });
+
   describe('custom resource definitions', () => {
     const group = `prune${suffix()}.capstan.dev`;
     const crdName = `gadgets.${group}`;

@@ -111,3 +111,24 @@ describe('unifiedDiff', () => {
     expect(text).not.toContain('resourceVersion');
   });
 });
+
+describe('Secret diffs', () => {
+  const secret = (data: Record<string, string>, extra: Record<string, unknown> = {}): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'n' }, data, ...extra });
+  const ref = { apiVersion: 'v1', kind: 'Secret', name: 's', namespace: 'n' };
+
+  it('masks every value and says which keys changed, as kubectl diff does', () => {
+    const text = unifiedDiff(ref, secret({ same: 'c2FtZQ==', changed: 'b2xk', gone: 'Z29uZQ==' }), secret({ same: 'c2FtZQ==', changed: 'bmV3', added: 'YWRk' }));
+    for (const value of ['c2FtZQ==', 'b2xk', 'bmV3', 'Z29uZQ==', 'YWRk']) expect(text).not.toContain(value);
+    expect(text).toMatch(/-\s+changed: "\*\*\* \(before\)"/);
+    expect(text).toMatch(/\+\s+changed: "\*\*\* \(after\)"/);
+    expect(text).toMatch(/ {2}same: "\*\*\*"/);
+    expect(text).toMatch(/-\s+gone: "\*\*\*"/);
+    expect(text).toMatch(/\+\s+added: "\*\*\*"/);
+  });
+
+  it('masks stringData and the last-applied annotation of a new Secret', () => {
+    const text = unifiedDiff(ref, undefined, secret({}, { stringData: { password: 'hunter2' }, metadata: { name: 's', annotations: { 'kubectl.kubernetes.io/last-applied-configuration': '{"stringData":{"password":"hunter2"}}' } } }));
+    expect(text).not.toContain('hunter2');
+    expect(text).toMatch(/\+\s+password: "\*\*\*"/);
+  });
+});

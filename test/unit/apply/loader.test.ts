@@ -79,3 +79,15 @@ describe('loadManifests', () => {
     await expect(loadManifests(['/nonexistent/capstan'])).rejects.toThrow(/\/nonexistent\/capstan: no such file or directory/);
   });
 });
+
+describe('YAML 1.1 hints', () => {
+  it('names the line of each unquoted value that YAML 1.1 reads as a boolean or an octal number, and nothing else', () => {
+    const [m] = parseManifests(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: flags\ndata:\n  a: y\n  b: "y"\n  c: 0644\n  d: true\n  e: "0644"\n  f: off\n  g: 10\n`, 'f.yaml');
+    expect(m!.hints).toEqual([
+      expect.stringMatching(/^line 6: unquoted y is read as the boolean true .*quote it \("y"\)/),
+      expect.stringMatching(/^line 8: unquoted 0644 is read as the octal number 420/),
+      expect.stringMatching(/^line 11: unquoted off is read as the boolean false/),
+    ]);
+    expect(parseManifests(`apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: clean\n`, 'g.yaml')[0]!.hints).toBeUndefined();
+  });
+});
