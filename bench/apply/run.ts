@@ -31,8 +31,9 @@ const kubectl = arg('kubectl', findKubectl());
 interface Tool {
   name: string;
   short: string;
-  apply: (dir: string) => string[];
-  diff: (dir: string) => string[];
+  /** Arguments of an apply of `dir`; `home` is a namespace of the set, where an inventory may live. */
+  apply: (dir: string, home: string) => string[];
+  diff: (dir: string, home: string) => string[];
   cmd: string;
 }
 
@@ -121,6 +122,12 @@ const tools: Tool[] = [
     apply: (dir) => [cli, 'apply', dir, '--kubeconfig', kubeconfig],
     diff: (dir) => [cli, 'diff', dir, '--kubeconfig', kubeconfig],
   },
+  {
+    // The whole sync verb: inventory lock, record before and after, prune.
+    name: 'capstan apply --inventory --prune / capstan diff --inventory', short: 'capstan-sync', cmd: process.execPath,
+    apply: (dir, home) => [cli, 'apply', dir, '--kubeconfig', kubeconfig, '--inventory', `${home}/bench`, '--prune'],
+    diff: (dir, home) => [cli, 'diff', dir, '--kubeconfig', kubeconfig, '--inventory', `${home}/bench`],
+  },
 ];
 const samples = new Map<string, Sample[]>(tools.map((t) => [t.short, []]));
 
@@ -133,11 +140,12 @@ try {
       const namespaces = await generateSet(dir, prefix, objects, namespaceCount);
       await Promise.all(namespaces.map((name) => client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } })));
       try {
-        const first = timed(tool.cmd, tool.apply(dir));
+        const home = namespaces[0]!;
+        const first = timed(tool.cmd, tool.apply(dir, home));
         const before = await settle(client, namespaces);
-        const noop = timed(tool.cmd, tool.apply(dir));
+        const noop = timed(tool.cmd, tool.apply(dir, home));
         const after = await snapshot(client, namespaces);
-        const diff = timed(tool.cmd, tool.diff(dir), [0]);
+        const diff = timed(tool.cmd, tool.diff(dir, home), [0]);
         const sample = { first, noop, diff, firstWrites: before.size, noopWrites: changed(before, after) };
         samples.get(tool.short)!.push(sample);
         process.stderr.write(`run ${run + 1}/${runs} ${tool.short}: first ${first.toFixed(2)}s, no-op ${noop.toFixed(2)}s (${sample.noopWrites} writes), diff ${diff.toFixed(2)}s\n`);
@@ -153,22 +161,24 @@ try {
 
 const k = samples.get('kubectl')!;
 const c = samples.get('capstan')!;
+const cs = samples.get('capstan-sync')!;
 const row = (what: string, pick: (s: Sample) => number) => {
   const mk = median(k.map(pick));
   const mc = median(c.map(pick));
-  return `| ${what} | ${mk.toFixed(2)} s | ${mc.toFixed(2)} s | ${(mc / mk).toFixed(2)}× |`;
+  const ms = median(cs.map(pick));
+  return `| ${what} | ${mk.toFixed(2)} s | ${mc.toFixed(2)} s | ${(mc / mk).toFixed(2)}× | ${ms.toFixed(2)} s | ${(ms / mk).toFixed(2)}× |`;
 };
 const writes = (xs: Sample[], pick: (s: Sample) => number) => xs.map(pick).join(', ');
 process.stdout.write([
   `${objects} objects (ConfigMaps, Deployments, Services) in ${namespaceCount} namespaces; median of ${runs} runs; kubectl ${kubectl}`,
   '',
-  '| step | kubectl | capstan | capstan / kubectl |',
-  '|---|---|---|---|',
+  '| step | kubectl | capstan | capstan / kubectl | capstan with inventory and prune | … / kubectl |',
+  '|---|---|---|---|---|---|',
   row('first apply', (s) => s.first),
   row('no-op re-apply', (s) => s.noop),
   row('diff (no changes)', (s) => s.diff),
   '',
-  `objects after first apply: kubectl ${writes(k, (s) => s.firstWrites)}; capstan ${writes(c, (s) => s.firstWrites)}`,
-  `writes during no-op re-apply (resourceVersions changed): kubectl ${writes(k, (s) => s.noopWrites)}; capstan ${writes(c, (s) => s.noopWrites)}`,
+  `objects after first apply: kubectl ${writes(k, (s) => s.firstWrites)}; capstan ${writes(c, (s) => s.firstWrites)}; with inventory ${writes(cs, (s) => s.firstWrites)}`,
+  `writes during no-op re-apply (resourceVersions changed): kubectl ${writes(k, (s) => s.noopWrites)}; capstan ${writes(c, (s) => s.noopWrites)}; with inventory ${writes(cs, (s) => s.noopWrites)}`,
   '',
 ].join('\n'));

@@ -25,6 +25,8 @@ export class ConfigMapInventory implements InventoryStore {
   private readonly fieldManager: string;
   /** resourceVersion of the record as last read or written; '' when there is none. */
   private seen: string | undefined;
+  /** The record's data as last read or written. */
+  private seenData: string | undefined;
 
   constructor(client: KubeClient, name: string, namespace: string, fieldManager = 'capstan') {
     if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) || name.length > 63) {
@@ -59,6 +61,7 @@ export class ConfigMapInventory implements InventoryStore {
     if (!cm) return undefined;
     this.checkOurs(cm);
     const raw = (cm['data'] as Record<string, string> | undefined)?.[DATA_KEY];
+    this.seenData = raw;
     if (!raw) return [];
     try {
       return decodeInventory(raw);
@@ -78,6 +81,7 @@ export class ConfigMapInventory implements InventoryStore {
     if (this.seen === undefined) await this.load();
     this.checkCapacity(objects);
     const data = encodeInventory(objects);
+    if (this.seen && data === this.seenData) return; // an unchanged record is not written again
     const body: KubeObject = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -90,6 +94,7 @@ export class ConfigMapInventory implements InventoryStore {
         ? await this.client.replace(this.ref(), { ...body, metadata: { ...body.metadata, resourceVersion: this.seen } }, query)
         : await this.client.create({ ...this.ref(), name: undefined }, body, query);
       this.seen = written.metadata.resourceVersion ?? '';
+      this.seenData = data;
     } catch (err) {
       if (isConflict(err)) {
         throw new InventoryError(`inventory ConfigMap ${this.namespace}/${this.name} was changed by someone else during this run, so it was not overwritten: run again to merge with what they recorded`, { cause: err });

@@ -100,7 +100,7 @@ export async function sync(engine: Engine, manifests: Manifest[], inventory: Inv
       inventory.checkCapacity(desired);
     }
     if (inventory?.namespace && !options.dryRun) early.push(...(await ensureInventoryNamespace(engine, plan, inventory)));
-    if (inventory) {
+    if (inventory && !options.dryRun) {
       lock = await inventory.lock({ waitMs: options.lockWaitMs, onWait: (holder) => options.onEvent?.({ type: 'locked', holder }) });
       run.lock = lock;
     }

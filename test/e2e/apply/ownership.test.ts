@@ -102,6 +102,18 @@ describe('ownership and inventories', () => {
     expect((await live('taken'))!['data']).toEqual({ v: 'platform' });
   });
 
+  it('writes neither the objects nor the record when nothing changed', async () => {
+    const rm = manager(client, ns);
+    const inventory = new ConfigMapInventory(client, 'steady', ns);
+    const set = manifests(cm('steady-1') + cm('steady-2'));
+    await rm.sync(set, inventory);
+    const versions = async () => Promise.all(['steady', 'steady-1', 'steady-2'].map(async (n) => (await live(n))!.metadata.resourceVersion));
+    const before = await versions();
+    const again = await rm.sync(set, new ConfigMapInventory(client, 'steady', ns));
+    expect(again.entries.map((e) => e.action)).toEqual(['unchanged', 'unchanged']);
+    expect(await versions()).toEqual(before);
+  });
+
   it('checks the inventory before anything is written: its namespace, its name, its size', async () => {
     const rm = manager(client, ns);
     const before = (await client.list({ group: '', version: 'v1', resource: 'configmaps', namespace: ns })).items.length;
