@@ -23,7 +23,7 @@ export function reportError(err: unknown, json: boolean, entries: ChangeSetEntry
   const failures = (err as { failures?: unknown }).failures;
   const carried = (err as { changeSet?: { entries?: ChangeSetEntry[] } }).changeSet?.entries;
   if (json) {
-    process.stdout.write(`${JSON.stringify({ error: message.split('\n')[0], failures: failures ?? [], entries: carried?.length ? carried : entries }, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify({ error: (err as { summary?: string }).summary ?? message.split('\n')[0], failures: failures ?? [], entries: carried?.length ? carried : entries }, null, 2)}\n`);
     return;
   }
   process.stderr.write(`error: ${message}\n`);
