@@ -162,7 +162,8 @@ export function planStep(s: ClusterState): Step {
   // 7. Upgrade: one member at a time, followers first, the leader last, each once all are healthy.
   const outdated = members.filter((m) => s.pods.get(memberName(m))?.version !== s.target.version);
   if (outdated.length) {
-    if (unhealthy.length) return { kind: 'wait', phase: 'Upgrading', why: `waiting for ${unhealthy.join(', ')} to be healthy before the next member is upgraded` };
+    const notReady = members.filter((m) => !health.get(m.id) || !s.pods.get(memberName(m))?.ready).map(memberName);
+    if (notReady.length) return { kind: 'wait', phase: 'Upgrading', why: `waiting for ${notReady.join(', ')} to be healthy and ready before the next member is upgraded` };
     const lagging = members.filter((m) => health.get(m.id)!.version !== s.pods.get(memberName(m))!.version);
     if (lagging.length) return { kind: 'wait', phase: 'Upgrading', why: `waiting for ${lagging.map(memberName).join(', ')} to report its new version` };
     if (s.snapshotFor !== s.target.version) return { kind: 'snapshot', phase: 'Upgrading', why: `taking a snapshot before upgrading to ${s.target.version}` };
