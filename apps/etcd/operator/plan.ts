@@ -74,6 +74,17 @@ export function initialCluster(members: readonly EtcdMember[]): string {
   return members.map((m) => `${memberName(m)}=${m.peerURLs[0]}`).join(',');
 }
 
+/**
+ * Whether a member has applied at least 90 % of the leader's log (etcd's own bar for promoting a
+ * learner): restarting one that is still receiving a snapshot would cut the transfer off.
+ */
+function caughtUp(etcd: EtcdView, id: string): boolean {
+  const own = etcd.health.get(id);
+  const leader = etcd.health.get(etcd.leaderId);
+  if (!own || !leader || id === etcd.leaderId) return true;
+  return BigInt(own.raftAppliedIndex) * 10n >= BigInt(leader.raftIndex) * 9n;
+}
+
 function isBroken(pod: MemberPodState | undefined, started: boolean, hasClaim: boolean): string | undefined {
   if (!pod) return started && !hasClaim ? 'its pod and its data claim are gone' : undefined;
   if (pod.ready || pod.deleting || pod.oomKilled) return undefined;
@@ -112,7 +123,7 @@ export function planStep(s: ClusterState): Step {
   for (const m of members) {
     const pod = s.pods.get(memberName(m));
     const spare = m.isLearner || voters.length === 1 || healthyVoters.length - 1 >= quorum(voters.length);
-    if (m.name && pod && pod.bootstrap !== 'member' && !pod.deleting && health.get(m.id) && spare) {
+    if (m.name && pod && pod.bootstrap !== 'member' && !pod.deleting && health.get(m.id) && spare && caughtUp(s.etcd, m.id)) {
       return { kind: 'recreatePod', phase: m.isLearner ? 'Scaling' : 'Creating', why: `member ${m.name} has joined; restarting it with flags that never rejoin without its data`, member: m.name };
     }
   }

@@ -39,7 +39,11 @@ export function registerEtcd(manager: Manager): void {
 /** One reconcile of an EtcdCluster: settle the target, observe, take at most one step, report. */
 export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd: EtcdClient): Promise<Result | void> {
   if (!ctx.object || ctx.object.metadata.deletionTimestamp) return; // owner references take everything with it
-  const cluster = EtcdClusterType.view(ctx.object);
+  // The locked target lives in the status: read it from the API server, not from a cache that may
+  // not have seen the last reconcile's status write yet and would hand back the previous target.
+  const live = await ctx.client.get(refOf(EtcdClusterType, req.namespace, req.name));
+  if (!live || live.metadata.deletionTimestamp) return;
+  const cluster = EtcdClusterType.view(live);
   const namespace = req.namespace!;
   const name = req.name;
   const spec = cluster.spec;
@@ -76,19 +80,49 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
   const voters = observed.etcd?.members.filter((m) => !m.isLearner).length ?? 0;
   await ctx.apply(PodDisruptionBudgetKind, disruptionBudget(name, namespace, Math.max(voters, target.size)));
 
+  if (step.kind !== 'wait' && step.kind !== 'converged') ctx.log.info(step.why, { step: step.kind });
   const update: StatusUpdate = {};
   let outcome: Step = step;
   try {
     await execute(step, { ctx, etcd, observed, namespace, name, uid: cluster.metadata.uid!, spec, target, update });
+    refusedSince.delete(cluster.metadata.uid!);
   } catch (err) {
     if (!(err instanceof EtcdError)) throw err;
     // etcd refusing a step (a learner not in sync yet, an unhealthy cluster right after a restart) is retried, not failed.
     outcome = { kind: 'wait', phase: step.phase, why: `${step.why}: ${err.message}; retrying` };
+    await unstickLeader(err, ctx, etcd, observed, cluster.metadata.uid!);
   }
   const report = clusterStatus({ step: outcome, observed, target, wanted, refusal, previous: status, update });
   await ctx.updateStatus(report.conditions, report.fields);
   if (outcome.kind === 'converged') return { requeueAfter: requeue.converged };
   return { requeueAfter: outcome.kind === 'wait' ? requeue.waiting : requeue.afterStep };
+}
+
+/** Per cluster uid: since when etcd has refused membership changes as "unhealthy cluster". */
+const refusedSince = new Map<string, number>();
+
+/** How long a leader may refuse membership changes for want of connected peers while every member answers. */
+const staleLeaderMs = 15_000;
+
+/**
+ * etcd refuses membership changes while its leader has not seen every peer connected for 5 s. A leader
+ * can keep a peer marked inactive after that peer's pod came back on a new IP (a late failed send to
+ * the old address deactivates it after the new stream activated it), while the others see it fine.
+ * When that lasts although every member answers, leadership moves to a follower, whose view is fresh.
+ */
+async function unstickLeader(err: EtcdError, ctx: ReconcileContext, etcd: EtcdClient, observed: Observed, uid: string): Promise<void> {
+  if (!/unhealthy cluster|not connected/.test(err.message) || !observed.etcd) return;
+  const since = refusedSince.get(uid) ?? Date.now();
+  refusedSince.set(uid, since);
+  const { members, health, leaderId } = observed.etcd;
+  if (Date.now() - since < staleLeaderMs || members.some((m) => !health.get(m.id))) return;
+  const leader = members.find((m) => m.id === leaderId);
+  const to = members.find((m) => m.id !== leaderId && !m.isLearner);
+  const endpoint = leader && observed.endpoints.get(memberName(leader));
+  if (!to || !endpoint) return;
+  await etcd.moveLeader(endpoint, to.id).catch(() => undefined);
+  refusedSince.delete(uid);
+  await ctx.record({ type: 'Warning', reason: 'LeaderMoved', action: 'MoveLeader', note: `leader ${leader.name} refused membership changes for ${Math.round((Date.now() - since) / 1000)} s while every member answered; moved leadership to ${to.name}` });
 }
 
 /** Why the spec cannot become the target, or undefined. */

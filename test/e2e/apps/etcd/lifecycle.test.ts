@@ -73,7 +73,7 @@ describe('an EtcdCluster on real etcd processes', () => {
       return new Set(all.map((h) => h.hash)).size === 1 && all;
     }, 15_000);
     expect(hashes).toHaveLength(3);
-  });
+  }, 240_000);
 
   it('brings a SIGKILLed member back under the same id, with no membership change', async () => {
     const before = await memberList(client, ns.name, name);
@@ -88,7 +88,7 @@ describe('an EtcdCluster on real etcd processes', () => {
     }, 60_000);
     const after = await memberList(client, ns.name, name);
     expect(after.map((m) => `${m.name}=${m.id}`).sort()).toEqual(before.map((m) => `${m.name}=${m.id}`).sort());
-  });
+  }, 240_000);
 
   it('replaces a member whose data directory is lost: removed first, a new member added, quorum and every write kept', async () => {
     const cluster = (await get())!;
@@ -122,7 +122,7 @@ describe('an EtcdCluster on real etcd processes', () => {
     expect(pods.has(victim.name)).toBe(false);
     expect(writer.acknowledged.length).toBeGreaterThan(20);
     expect(await writer.lost([...(await endpoints(client, ns.name, name)).values()][0]!)).toEqual([]);
-  });
+  }, 240_000);
 
   it('scales 3 → 5 → 3 with a writer running: never more than one learner, no acknowledged write lost', async () => {
     const writer = new Writer(client, ns.name, name, 'scale');
@@ -150,7 +150,7 @@ describe('an EtcdCluster on real etcd processes', () => {
     expect(cluster.status!.members!.filter((m) => m.leader)).toHaveLength(1);
     expect(writer.acknowledged.length).toBeGreaterThan(50);
     expect(await writer.lost([...(await endpoints(client, ns.name, name)).values()][0]!)).toEqual([]);
-  });
+  }, 240_000);
 
   it('upgrades 3.6 → 3.7 one member at a time, the leader last, with a writer running', async () => {
     const writer = new Writer(client, ns.name, name, 'upgrade');
@@ -183,7 +183,8 @@ describe('an EtcdCluster on real etcd processes', () => {
     await sample;
     await writer.stop();
     const eps = [...(await endpoints(client, ns.name, name)).values()];
-    expect((await etcd.version(eps[0]!)).cluster).toBe('3.7.0');
+    // The leader moves the cluster version once it sees every member on 3.7, a few seconds later.
+    await eventually('the cluster version to be 3.7.0', async () => (await etcd.version(eps[0]!)).cluster === '3.7.0', 30_000);
     expect(upgradedWhileLeading).toEqual([]);
     expect(seenDeleting.size).toBe(3);
     expect(maxDown).toBeLessThanOrEqual(1);
@@ -191,7 +192,7 @@ describe('an EtcdCluster on real etcd processes', () => {
     expect(c.status!.lastSnapshot?.forVersion).toBe('3.7.3');
     expect(c.status!.lastSnapshot?.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(await writer.lost(eps[0]!)).toEqual([]);
-  });
+  }, 240_000);
 
   it('refuses a downgrade and a skipped minor with a Stalled condition, touching no pod', async () => {
     const before = [...(await memberPods(client, ns.name, name)).values()].map((p) => `${p.metadata.name}:${p.metadata.uid}`).sort();
@@ -209,7 +210,7 @@ describe('an EtcdCluster on real etcd processes', () => {
     const after = [...(await memberPods(client, ns.name, name)).values()].map((p) => `${p.metadata.name}:${p.metadata.uid}`).sort();
     expect(after).toEqual(before);
     expect((await get())!.status!.currentVersion).toBe('3.7.3');
-  });
+  }, 240_000);
 
   it('leaves nothing behind when deleted', async () => {
     await client.delete(clustersRef(ns.name, name));
@@ -218,5 +219,5 @@ describe('an EtcdCluster on real etcd processes', () => {
       await eventually(`${resource} of the cluster to be gone`, async () => (await client.list({ group: '', version: 'v1', resource, namespace: ns.name }, selector)).items.length === 0, 90_000);
     }
     await eventually('the PodDisruptionBudget to be gone', async () => (await client.list({ group: 'policy', version: 'v1', resource: 'poddisruptionbudgets', namespace: ns.name }, selector)).items.length === 0, 60_000);
-  });
+  }, 240_000);
 });
