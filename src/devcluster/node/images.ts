@@ -14,8 +14,12 @@ export interface ImageProgram {
 /** Image name → how to run it. Keys match the full repository (`quay.io/coreos/etcd`), or its last path element (`etcd`). */
 export type ImageMap = Record<string, ImageProgram>;
 
-/** The image map the local cluster starts with; a user file (`--image-map`) adds to it or overrides entries. */
-export function defaultImageMap(options: { binDir: string; projectRoot: string }): ImageMap {
+/**
+ * The image map the local cluster starts with; a user file (`--image-map`) adds to it or overrides
+ * entries. Application images (etcd) are not in it: their runtimes (`../apps/`) run the version each
+ * tag names, and come first.
+ */
+export function defaultImageMap(options: { projectRoot: string }): ImageMap {
   const capstan = [process.execPath, path.join(options.projectRoot, 'bin', 'capstan.js')];
   const map: ImageMap = {
     capstan: { entrypoint: capstan, programs: { capstan: capstan.join(' ') } },

@@ -152,6 +152,21 @@ describe('an EtcdCluster on real etcd processes', () => {
     expect(await writer.lost([...(await endpoints(client, ns.name, name)).values()][0]!)).toEqual([]);
   }, 240_000);
 
+  it('finishes a learner add that the operator was SIGKILLed in the middle of', async () => {
+    await client.patch(clustersRef(ns.name, name), 'merge', { spec: { size: 4 } });
+    const learner = await eventually('a learner in etcd\'s member list', async () => (await memberList(client, ns.name, name)).find((m) => m.isLearner), 60_000, 50);
+    operator.process.kill('SIGKILL');
+    await operator.stop();
+    operator = startOperator(ns.name);
+    await waitReady(client, ns.name, name, 4);
+    const members = await memberList(client, ns.name, name);
+    expect(members.filter((m) => !m.isLearner)).toHaveLength(4);
+    expect(members.some((m) => m.id === learner.id)).toBe(true);
+    await client.patch(clustersRef(ns.name, name), 'merge', { spec: { size: 3 } });
+    await waitReady(client, ns.name, name, 3);
+    await eventually('the removed member\'s pod to be gone', async () => (await memberPods(client, ns.name, name)).size === 3, 60_000);
+  }, 240_000);
+
   it('upgrades 3.6 → 3.7 one member at a time, the leader last, with a writer running', async () => {
     const writer = new Writer(client, ns.name, name, 'upgrade');
     writer.start();
@@ -212,7 +227,28 @@ describe('an EtcdCluster on real etcd processes', () => {
     expect((await get())!.status!.currentVersion).toBe('3.7.3');
   }, 240_000);
 
-  it('leaves nothing behind when deleted', async () => {
+  it('makes no membership change while quorum is lost, and says so', async () => {
+    const before = (await get())!.status!.members!.map((m) => `${m.name}=${m.id}`).sort();
+    const followers = (await get())!.status!.members!.filter((m) => !m.leader).map((m) => m.name);
+    for (const member of followers) {
+      fs.rmSync(`${await claimDir(client, ns.name, member)}/data`, { recursive: true, force: true });
+      process.kill(etcdPid(member), 'SIGKILL');
+    }
+    const lost = await eventually('the QuorumLost condition', async () => {
+      const c = await get();
+      const available = c?.status?.conditions?.find((x) => x.type === 'Available');
+      return available?.status === 'False' && available.reason === 'QuorumLost' && c;
+    }, 60_000);
+    expect(lost.status!.phase).toBe('QuorumLost');
+    expect(lost.status!.conditions!.find((x) => x.type === 'Degraded')).toMatchObject({ status: 'True', reason: 'QuorumLost' });
+    // The broken members crash-loop well past the replacement threshold, and still nobody is removed.
+    await new Promise((r) => setTimeout(r, 15_000));
+    const after = (await get())!;
+    expect(after.status!.members!.map((m) => `${m.name}=${m.id}`).sort()).toEqual(before);
+    expect([...(await memberPods(client, ns.name, name)).keys()].sort()).toEqual(before.map((m) => m.split('=')[0]).sort());
+  }, 120_000);
+
+  it('leaves nothing behind when deleted, even without quorum', async () => {
     await client.delete(clustersRef(ns.name, name));
     const selector = { labelSelector: `app.kubernetes.io/instance=${name}` };
     for (const resource of ['pods', 'persistentvolumeclaims', 'services']) {
