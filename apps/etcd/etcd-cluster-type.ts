@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Defaulted, defineCustomResource, defineOperator } from '../../src/constructs/schema/index.js';
+import { EtcdBackupType } from './etcd-backup-type.js';
 
 /** The etcd releases the operator runs, oldest first: the 3.6 and 3.7 lines the local node builds. */
 export const etcdReleases = ['3.6.13', '3.6.14', '3.6.15', '3.6.16', '3.7.0', '3.7.1', '3.7.2', '3.7.3'] as const;
@@ -45,6 +46,12 @@ export const EtcdClusterType = defineCustomResource({
       requests: Type.Optional(Type.Object({ cpu: Type.Optional(Quantity('CPU request')), memory: Type.Optional(Quantity('memory request')) })),
       limits: Type.Optional(Type.Object({ cpu: Type.Optional(Quantity('CPU limit')), memory: Type.Optional(Quantity('memory limit')) })),
     }, { description: 'Resources of the etcd container.' })),
+    bootstrap: Type.Optional(Type.Object({
+      restore: Type.Object({
+        claimName: Type.String({ minLength: 1, description: 'The claim holding the snapshot (an EtcdBackup\'s `spec.claimName`).' }),
+        file: Type.String({ minLength: 1, pattern: '^[^/]+$', description: 'The snapshot\'s file in the claim (an EtcdBackup\'s `status.file`).' }),
+      }, { description: 'The first member starts from this snapshot (etcdutl of the cluster\'s version, revisions bumped and marked compacted): a new cluster with the data of the old one.' }),
+    }, { description: 'How a new cluster starts; read only when it is created.' })),
     podTemplate: Type.Optional(Type.Object({
       labels: Type.Optional(Type.Record(Type.String(), Type.String())),
       annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
@@ -82,14 +89,16 @@ export const EtcdClusterType = defineCustomResource({
   ],
 });
 
-/** The `etcd` operator: it reconciles EtcdClusters into member pods, their claims, two Services and a PodDisruptionBudget. */
+/** The `etcd` operator: EtcdClusters into member pods, their claims, two Services and a PodDisruptionBudget; EtcdBackups into snapshot pods. */
 export const etcdOperator = defineOperator({
   name: 'etcd',
-  reconciles: [EtcdClusterType],
+  reconciles: [EtcdClusterType, EtcdBackupType],
   owns: [
     { apiVersion: 'v1', kind: 'Pod' },
     { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
     { apiVersion: 'v1', kind: 'Service' },
     { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   ],
+  // A backup pod reports what its snapshot holds in its log.
+  extraRules: [{ apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }],
 });

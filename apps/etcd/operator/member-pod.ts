@@ -26,7 +26,9 @@ export interface MemberPodInput {
   version: string;
   bootstrap: Bootstrap;
   /** `name=peerURL,…` for a joining member: the list etcd returned from the add. */
-  initialCluster?: string;
+  initialCluster?: string | undefined;
+  /** For a seed: the snapshot its data is restored from before etcd starts. */
+  restore?: { claimName: string; file: string } | undefined;
   spec: ClusterSpec;
 }
 
@@ -49,10 +51,33 @@ export function memberFlags(input: MemberPodInput): string[] {
     `--initial-advertise-peer-urls=${peerURL(cluster, namespace, member)}`,
     `--initial-cluster=${bootstrap === 'join' ? input.initialCluster ?? self : self}`,
     `--initial-cluster-state=${bootstrap === 'seed' ? 'new' : 'existing'}`,
-    `--initial-cluster-token=${namespace}-${cluster}-${input.uid}`,
+    `--initial-cluster-token=${clusterToken(input)}`,
     '--strict-reconfig-check=true',
   ];
   return [...flags, ...lineFlags[minorOf(input.version)] ?? lineFlags['3.7']!];
+}
+
+/** The initial-cluster token: the cluster's uid in it keeps data of an earlier cluster of the same name out. */
+function clusterToken(input: MemberPodInput): string {
+  return `${input.namespace}-${input.cluster}-${input.uid}`;
+}
+
+/**
+ * The init container that restores a seed's data from a snapshot, with the etcdutl of the version the
+ * cluster runs. Revisions are bumped and marked compacted, so watchers and caches of the old cluster
+ * never see a revision go back.
+ */
+function restoreContainer(input: MemberPodInput, image: string): Record<string, unknown> {
+  const { cluster, namespace, member } = input;
+  return {
+    name: 'restore',
+    image,
+    command: ['/usr/local/bin/etcdutl', 'snapshot', 'restore', `/backups/${input.restore!.file}`,
+      `--data-dir=${dataDir}`, `--name=${member}`, `--initial-cluster=${member}=${peerURL(cluster, namespace, member)}`,
+      `--initial-cluster-token=${clusterToken(input)}`, `--initial-advertise-peer-urls=${peerURL(cluster, namespace, member)}`,
+      '--bump-revision=1000000000', '--mark-compacted'],
+    volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }, { name: 'backups', mountPath: '/backups', readOnly: true }],
+  };
 }
 
 /** Flags whose names differ between release lines. */
@@ -66,6 +91,8 @@ const lineFlags: Record<string, string[]> = {
 export function memberPod(input: MemberPodInput): KubeObject {
   const { cluster, namespace, member, spec } = input;
   const template = spec.podTemplate ?? {};
+  const image = `${spec.repository}:v${input.version}`;
+  const restore = input.bootstrap === 'seed' && input.restore;
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -82,9 +109,10 @@ export function memberPod(input: MemberPodInput): KubeObject {
       terminationGracePeriodSeconds: 30,
       ...(template.nodeSelector ? { nodeSelector: template.nodeSelector } : {}),
       ...(template.priorityClassName ? { priorityClassName: template.priorityClassName } : {}),
+      ...(restore ? { initContainers: [restoreContainer(input, image)] } : {}),
       containers: [{
         name: 'etcd',
-        image: `${spec.repository}:v${input.version}`,
+        image,
         command: ['/usr/local/bin/etcd'],
         args: memberFlags(input),
         ports: [{ name: 'client', containerPort: ports.client }, { name: 'peer', containerPort: ports.peer }],
@@ -94,7 +122,10 @@ export function memberPod(input: MemberPodInput): KubeObject {
         ...(spec.resources ? { resources: spec.resources } : {}),
         volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }],
       }],
-      volumes: [{ name: 'data', persistentVolumeClaim: { claimName: claimName(member) } }],
+      volumes: [
+        { name: 'data', persistentVolumeClaim: { claimName: claimName(member) } },
+        ...(restore ? [{ name: 'backups', persistentVolumeClaim: { claimName: input.restore!.claimName, readOnly: true } }] : []),
+      ],
     },
   } as KubeObject;
 }

@@ -4,6 +4,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { defineKind, Kinds, refOf, type Manager, type ReconcileContext, type Request, type Result } from '../../../src/controller/index.js';
 import { isNotFound } from '../../../src/k8s/index.js';
 import { EtcdClusterType } from '../etcd-cluster-type.js';
+import { registerBackups } from './backup.js';
 import { EtcdClient, EtcdError, hexId } from './etcd-client.js';
 import { memberClaim, memberPod, type Bootstrap } from './member-pod.js';
 import { claimName, newMemberName, peerURL } from './names.js';
@@ -24,8 +25,12 @@ function snapshotDir(): string {
   return process.env.CAPSTAN_ETCD_SNAPSHOT_DIR ?? path.join(os.tmpdir(), 'capstan-etcd-snapshots');
 }
 
-/** Registers the `etcdcluster` controller: pods, claims and Services it owns bring their cluster back. */
+/**
+ * Registers the `etcd` operator's controllers: `etcdcluster` (pods, claims and Services it owns bring
+ * their cluster back) and `etcdbackup`.
+ */
 export function registerEtcd(manager: Manager): void {
+  registerBackups(manager);
   const etcd = new EtcdClient();
   manager.controller('etcdcluster')
     .for(EtcdClusterType)
@@ -168,7 +173,9 @@ async function execute(step: Step, x: Execution): Promise<void> {
   };
   const startPod = async (member: string, bootstrap: Bootstrap, initial?: string): Promise<void> => {
     await ctx.apply(Kinds.PersistentVolumeClaim, memberClaim(name, namespace, member, x.spec));
-    await ctx.apply(Kinds.Pod, memberPod({ cluster: name, namespace, uid: x.uid, member, version: x.target.version, bootstrap, initialCluster: initial, spec: x.spec }));
+    await ctx.apply(Kinds.Pod, memberPod({
+      cluster: name, namespace, uid: x.uid, member, version: x.target.version, bootstrap, initialCluster: initial, spec: x.spec, restore: x.spec.bootstrap?.restore,
+    }));
   };
   const deletePod = async (member: string): Promise<void> => {
     const pod = observed.podObjects.get(member);

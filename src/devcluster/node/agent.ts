@@ -178,7 +178,9 @@ export class NodeAgent {
       worker.update(pod);
       if (pod.metadata.deletionTimestamp) {
         const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-        void worker.terminate(grace, true).catch(() => undefined).finally(() => this.workers.delete(uid));
+        void worker.terminate(grace, true)
+          .catch((err: Error) => console.error(`terminating pod ${pod.metadata.namespace}/${pod.metadata.name}: ${err.message}`))
+          .finally(() => this.workers.delete(uid));
       }
       return;
     }

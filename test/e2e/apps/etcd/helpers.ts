@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { KubeClient, KubeObject } from '../../../../src/k8s/index.js';
 import { projectRoot } from '../../../../src/devcluster/paths.js';
+import { EtcdBackupType } from '../../../../apps/etcd/etcd-backup-type.js';
 import { EtcdClusterType } from '../../../../apps/etcd/etcd-cluster-type.js';
 import { EtcdClient, type EtcdMember } from '../../../../apps/etcd/operator/etcd-client.js';
 import { eventually, kubeconfigPath } from '../../harness.js';
@@ -22,14 +23,18 @@ export type MemberPod = KubeObject & { status?: { podIP?: string; conditions?: {
 /** The gateway client the tests use to check etcd itself. */
 export const etcd = new EtcdClient(3000);
 
-/** Installs the EtcdCluster CRD unless it is there; returns whether this call created it. */
-export function installEtcdCrd(client: KubeClient): Promise<boolean> {
-  return installCrd(client, EtcdClusterType.crd as unknown as KubeObject);
+/** Installs the CRDs the etcd operator reconciles (EtcdCluster, EtcdBackup) unless they are there; returns those this call created. */
+export async function installEtcdCrds(client: KubeClient): Promise<string[]> {
+  const created: string[] = [];
+  for (const type of [EtcdClusterType, EtcdBackupType]) {
+    if (await installCrd(client, type.crd as unknown as KubeObject)) created.push(type.crdName);
+  }
+  return created;
 }
 
-/** Deletes the CRD when `created` says this file installed it. */
-export async function removeEtcdCrd(client: KubeClient, created: boolean): Promise<void> {
-  if (created) await client.delete(crdRef(EtcdClusterType.crdName));
+/** Deletes the CRDs `installEtcdCrds` created. */
+export async function removeEtcdCrds(client: KubeClient, created: readonly string[]): Promise<void> {
+  for (const name of created) await client.delete(crdRef(name));
 }
 
 /** The `etcd` operator as its own process (`capstan operator etcd`), watching one namespace. */

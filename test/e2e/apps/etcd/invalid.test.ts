@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../../../src/k8s/index.js';
 import { eventually, useNamespace } from '../../harness.js';
-import { clustersRef, installEtcdCrd, memberPods, removeEtcdCrd, startOperator, type EtcdClusterObject } from './helpers.js';
+import { clustersRef, installEtcdCrds, memberPods, removeEtcdCrds, startOperator, type EtcdClusterObject } from './helpers.js';
 
 const cluster = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'etcd.capstan.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name }, spec });
 
@@ -9,17 +9,17 @@ const cluster = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 
 describe('invalid EtcdCluster specs', () => {
   const ns = useNamespace('etcd-invalid');
   const client = ns.client;
-  let createdCrd = false;
+  let createdCrds: string[] = [];
   let operator: ReturnType<typeof startOperator>;
 
   beforeAll(async () => {
-    createdCrd = await installEtcdCrd(client);
+    createdCrds = await installEtcdCrds(client);
     operator = startOperator(ns.name);
   });
 
   afterAll(async () => {
     await operator?.stop();
-    await removeEtcdCrd(client, createdCrd);
+    await removeEtcdCrds(client, createdCrds);
   });
 
   it.each([

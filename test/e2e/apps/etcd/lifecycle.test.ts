@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, useNamespace } from '../../harness.js';
 import {
-  claimDir, clustersRef, etcd, etcdPid, endpoints, installEtcdCrd, memberList, memberPods, removeEtcdCrd, startOperator, waitReady, Writer, type EtcdClusterObject,
+  claimDir, clustersRef, etcd, etcdPid, endpoints, installEtcdCrds, memberList, memberPods, removeEtcdCrds, startOperator, waitReady, Writer, type EtcdClusterObject,
 } from './helpers.js';
 
 const name = 'main';
@@ -15,18 +15,18 @@ const name = 'main';
 describe('an EtcdCluster on real etcd processes', () => {
   const ns = useNamespace('etcd');
   const client = ns.client;
-  let createdCrd = false;
+  let createdCrds: string[] = [];
   let operator: ReturnType<typeof startOperator>;
 
   beforeAll(async () => {
-    createdCrd = await installEtcdCrd(client);
+    createdCrds = await installEtcdCrds(client);
     operator = startOperator(ns.name);
   });
 
   afterAll(async () => {
     await operator?.stop();
     process.stderr.write(`etcd operator log: ${operator?.log}\n`);
-    await removeEtcdCrd(client, createdCrd);
+    await removeEtcdCrds(client, createdCrds);
   });
 
   const get = () => client.get<EtcdClusterObject>(clustersRef(ns.name, name));
