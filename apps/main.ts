@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, type AppProps } from 'cdk8s';
 import { DemoChart } from './demo/chart.js';
+import { EtcdChart } from './etcd/chart.js';
 
 /**
  * The repository's cdk8s app: every application this repository ships, one chart each.
@@ -11,6 +12,7 @@ import { DemoChart } from './demo/chart.js';
 export function createApp(props: AppProps = {}): App {
   const app = new App(props);
   new DemoChart(app, 'demo', { namespace: 'capstan-demo' });
+  new EtcdChart(app, 'etcd', { namespace: 'capstan-etcd' });
   return app;
 }
 

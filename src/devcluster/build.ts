@@ -69,10 +69,15 @@ async function isExecutable(file: string): Promise<boolean> {
 }
 
 /** A cache directory is complete when its marker lists every binary at the size it was written with. */
-async function isComplete(dir: string): Promise<boolean> {
+function isComplete(dir: string): Promise<boolean> {
+  return hasCompleteMarker(dir, [...binaryNames, 'kwok-stages.yaml']);
+}
+
+/** Whether `dir` holds a completion marker that lists each of `files` at the size it has now. */
+export async function hasCompleteMarker(dir: string, files: readonly string[]): Promise<boolean> {
   try {
     const recorded = JSON.parse(await fs.readFile(path.join(dir, marker), 'utf8')) as { sizes: Record<string, number> };
-    for (const name of [...binaryNames, 'kwok-stages.yaml']) {
+    for (const name of files) {
       const stat = await fs.stat(path.join(dir, name));
       if (stat.size === 0 || stat.size !== recorded.sizes[name]) return false;
     }
@@ -82,7 +87,15 @@ async function isComplete(dir: string): Promise<boolean> {
   }
 }
 
-async function findGo(): Promise<string> {
+/** Writes the completion marker of a cache directory: the sizes of `files` now, with `info` beside them. */
+export async function writeCompleteMarker(dir: string, files: readonly string[], info: Record<string, unknown>): Promise<void> {
+  const sizes: Record<string, number> = {};
+  for (const name of files) sizes[name] = (await fs.stat(path.join(dir, name))).size;
+  await fs.writeFile(path.join(dir, marker), JSON.stringify({ ...info, sizes }, null, 2));
+}
+
+/** The `go` to build with, checked to be new enough; throws saying what to install otherwise. */
+export async function findGo(): Promise<string> {
   const go = process.env.GO ?? 'go';
   const result = await exec(go, ['env', 'GOVERSION'], { env: goEnv() }).catch(() => undefined);
   if (!result || result.code !== 0) {
@@ -100,7 +113,8 @@ async function findGo(): Promise<string> {
   return go;
 }
 
-function goEnv(): NodeJS.ProcessEnv {
+/** The environment of every Go build: local toolchain only, static binaries, modules resolved as needed. */
+export function goEnv(): NodeJS.ProcessEnv {
   return { ...process.env, GOTOOLCHAIN: 'local', CGO_ENABLED: '0', GOFLAGS: '-mod=mod' };
 }
 
@@ -147,9 +161,7 @@ async function build(go: string, dir: string, log: ProgressLog): Promise<void> {
     const version = (await exec(path.join(out, name), name === 'kubectl' ? ['version', '--client'] : ['--version'])).stdout.trim().split('\n')[0];
     log(`  ${name}: ${version}`);
   }
-  const sizes: Record<string, number> = {};
-  for (const name of [...binaryNames, 'kwok-stages.yaml']) sizes[name] = (await fs.stat(path.join(out, name))).size;
-  await fs.writeFile(path.join(out, marker), JSON.stringify({ versions, sizes }, null, 2));
+  await writeCompleteMarker(out, [...binaryNames, 'kwok-stages.yaml'], { versions });
   await fs.rename(out, dir);
   log(`binaries ready in ${Math.round((Date.now() - started) / 1000)} s`);
 }
@@ -202,7 +214,8 @@ async function kwokStages(go: string, env: NodeJS.ProcessEnv): Promise<string> {
   return docs.map((d) => d.trim()).join('\n---\n') + '\n';
 }
 
-async function goStep(go: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, what: string, log: ProgressLog, started: number): Promise<void> {
+/** Runs one `go` command, logging what it builds and, every 15 s, how many packages it compiled; throws with its output's tail on failure. */
+export async function goStep(go: string, args: string[], options: { cwd: string; env: NodeJS.ProcessEnv }, what: string, log: ProgressLog, started: number): Promise<void> {
   log(`  ${what}...`);
   let compiled = 0;
   let lastReport = Date.now();

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
+import { ensurePrebuiltApps } from './apps/index.js';
 import { ensureBinaries, type ProgressLog } from './build.js';
 import { isAlive } from './lock.js';
 import { PodNetwork } from './network.js';
@@ -40,6 +41,7 @@ export async function up(options: ClusterOptions, log: ProgressLog, attached = f
     await cleanup(stateDir);
   }
   await ensureBinaries(log);
+  await ensurePrebuiltApps(log);
   fs.mkdirSync(stateDir, { recursive: true });
   const [node, ...args] = cliCommand();
   const supervisorArgs = [...args, 'dev', 'supervise', '--state-dir', stateDir, '--nodes', String(options.nodes), '--simulated-nodes', String(options.simulatedNodes)];

@@ -125,7 +125,7 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
       servers.push(await forwardTcp({ host: network.gateway, port: 443 }, { host: '127.0.0.1', port: ports.apiserver }));
       servers.push(await forwardTcp({ host: network.gateway, port: ports.apiserver }, { host: '127.0.0.1', port: ports.apiserver }));
     }
-    const images = loadImageMap(defaultImageMap({ binDir: binaries.dir, projectRoot: projectRoot() }), options.imageMap);
+    const images = loadImageMap(defaultImageMap({ projectRoot: projectRoot() }), options.imageMap);
     agent = new NodeAgent({
       client, nodeNames: state.nodes, stateDir, network, images,
       kubelet: { port: ports.kubelet, cert: pki.kubeletServing.cert, key: pki.kubeletServing.key, ca: pki.ca.cert },

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultStateDir, down, ensureBinaries, status, up, type ClusterState } from '../../devcluster/index.js';
+import { defaultStateDir, down, ensureAppImage, ensureBinaries, ensurePrebuiltApps, status, up, type ClusterState } from '../../devcluster/index.js';
 
 function count(value: string): number {
   const n = Number(value);
@@ -47,9 +47,13 @@ export function registerDevCommands(program: Command): void {
     });
 
   dev.command('build')
-    .description('build (or find in the cache) the binaries of the local cluster and print their directory')
-    .action(async () => {
-      const binaries = await ensureBinaries((line) => process.stderr.write(`${line}\n`));
+    .description('build (or find in the cache) the binaries of the local cluster and of its application images (etcd versions), and print their directory')
+    .option('--image <image...>', 'also build the version these application images name, e.g. quay.io/coreos/etcd:v3.6.15')
+    .action(async (opts: { image?: string[] }) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const binaries = await ensureBinaries(log);
+      await ensurePrebuiltApps(log);
+      for (const image of opts.image ?? []) await ensureAppImage(image, log);
       console.log(binaries.dir);
     });
 

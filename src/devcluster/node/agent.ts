@@ -42,6 +42,7 @@ export class NodeAgent {
   private hostsTimer: NodeJS.Timeout | undefined;
   private kubeletServer: { port: number; close(): void } | undefined;
   private readonly usedIps = new Set<string>();
+  private nextHost = 0;
   private readonly contexts = new Map<string, NodeContext>();
   /** Node uid by name, for the owner reference of each node's Lease. */
   private readonly nodeUids = new Map<string, string>();
@@ -102,10 +103,14 @@ export class NodeAgent {
       data,
       allocateIp: () => {
         if (!network) return '127.0.0.1';
-        for (let host = 2; host < 255; host++) {
+        // Round-robin, not lowest-free: an address handed straight to a new pod would meet stale
+        // neighbour (ARP) entries for the old one on the host and in other pods for half a minute.
+        for (let i = 0; i < 253; i++) {
+          const host = 2 + ((this.nextHost + i) % 253);
           const ip = `${subnet}.${host}`;
           if (!this.usedIps.has(ip)) {
             this.usedIps.add(ip);
+            this.nextHost = host - 1;
             return ip;
           }
         }
@@ -173,7 +178,9 @@ export class NodeAgent {
       worker.update(pod);
       if (pod.metadata.deletionTimestamp) {
         const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec.terminationGracePeriodSeconds ?? 30;
-        void worker.terminate(grace, true).catch(() => undefined).finally(() => this.workers.delete(uid));
+        void worker.terminate(grace, true)
+          .catch((err: Error) => console.error(`terminating pod ${pod.metadata.namespace}/${pod.metadata.name}: ${err.message}`))
+          .finally(() => this.workers.delete(uid));
       }
       return;
     }

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { resolveAppImage } from '../apps/index.js';
 import type { NodeContext } from './context.js';
 import { ContainerProcess, type Exit } from './container.js';
 import { containerEnv, expand } from './env.js';
@@ -34,10 +35,10 @@ export class ContainerRuntime {
   ready = false;
   started = false;
   /** Set when the image has no local program: the container is simulated. */
-  readonly simulated: boolean;
+  simulated: boolean;
   private process: ContainerProcess | undefined;
   private env: Record<string, string> = {};
-  private readonly program: ImageProgram | undefined;
+  private program: ImageProgram | undefined;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private startedOk = false;
@@ -66,6 +67,7 @@ export class ContainerRuntime {
 
   /** Starts the container (the first run). */
   async start(): Promise<void> {
+    if (!(await this.resolveAppImage())) return;
     if (this.simulated) {
       const why = this.program
         ? `image "${this.spec.image}" has no entrypoint on the local node and the container sets no command`
@@ -78,6 +80,28 @@ export class ContainerRuntime {
       return;
     }
     await this.run();
+  }
+
+  /**
+   * Application images (etcd, …) run the version their tag names, and nothing else: when it is not
+   * built, the container waits (looking again every 30 s, so a later build starts it) and an Event says
+   * which versions are built and how to build this one. Returns whether the container may start.
+   */
+  private async resolveAppImage(): Promise<boolean> {
+    const app = await resolveAppImage(this.spec.image);
+    if (this.stopped || !app) return !this.stopped;
+    if ('program' in app) {
+      this.program = app.program;
+      this.simulated = !resolveArgv(app.program, this.spec.command, this.spec.args);
+      return true;
+    }
+    if (this.state.waiting?.reason !== 'ErrImageNeverPull') {
+      this.state = { waiting: { reason: 'ErrImageNeverPull', message: app.notBuilt } };
+      this.ctx.event(this.pod(), 'Warning', 'ImageNotBuilt', app.notBuilt);
+      this.changed();
+    }
+    this.schedule(() => void this.start(), 30_000);
+    return false;
   }
 
   private async run(): Promise<void> {

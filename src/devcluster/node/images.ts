@@ -14,11 +14,14 @@ export interface ImageProgram {
 /** Image name → how to run it. Keys match the full repository (`quay.io/coreos/etcd`), or its last path element (`etcd`). */
 export type ImageMap = Record<string, ImageProgram>;
 
-/** The image map the local cluster starts with; a user file (`--image-map`) adds to it or overrides entries. */
-export function defaultImageMap(options: { binDir: string; projectRoot: string }): ImageMap {
+/**
+ * The image map the local cluster starts with; a user file (`--image-map`) adds to it or overrides
+ * entries. Application images (etcd) are not in it: their runtimes (`../apps/`) run the version each
+ * tag names, and come first.
+ */
+export function defaultImageMap(options: { projectRoot: string }): ImageMap {
   const capstan = [process.execPath, path.join(options.projectRoot, 'bin', 'capstan.js')];
   const map: ImageMap = {
-    etcd: { entrypoint: [path.join(options.binDir, 'etcd')], programs: { etcd: path.join(options.binDir, 'etcd') } },
     capstan: { entrypoint: capstan, programs: { capstan: capstan.join(' ') } },
     pause: { entrypoint: ['sleep', 'infinity'] },
     busybox: { host: true },
@@ -56,12 +59,23 @@ export function imageRepository(image: string): string {
   return colon > lastSlash ? noDigest.slice(0, colon) : noDigest;
 }
 
-/** Finds the entry for an image: exact repository, then without registry host, then last path element. */
-export function lookupImage(map: ImageMap, image: string): ImageProgram | undefined {
+/** The tag of an image reference, or undefined when it has none: `quay.io/coreos/etcd:v3.6.8` → `v3.6.8`. */
+export function imageTag(image: string): string | undefined {
+  const noDigest = image.split('@')[0]!;
+  const repo = imageRepository(noDigest);
+  return noDigest.length > repo.length ? noDigest.slice(repo.length + 1) : undefined;
+}
+
+/** The keys an image matches, best first: exact repository, then without registry host, then last path element. */
+export function imageKeys(image: string): string[] {
   const repo = imageRepository(image);
   const parts = repo.split('/');
-  const candidates = [repo, parts.slice(1).join('/'), parts[parts.length - 1]!];
-  for (const candidate of candidates) if (candidate && map[candidate]) return map[candidate];
+  return [repo, parts.slice(1).join('/'), parts[parts.length - 1]!].filter((k) => k !== '');
+}
+
+/** Finds the entry for an image: exact repository, then without registry host, then last path element. */
+export function lookupImage(map: ImageMap, image: string): ImageProgram | undefined {
+  for (const candidate of imageKeys(image)) if (map[candidate]) return map[candidate];
   return undefined;
 }
 

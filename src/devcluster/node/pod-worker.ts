@@ -135,16 +135,27 @@ export class PodWorker {
       clearInterval(this.volumeSync);
       await Promise.all([...this.containers, ...this.initContainers].map((c) => c.stop(graceSeconds)));
       await this.releaseSandbox();
-      if (deleteObject) {
-        try {
-          await this.ctx.client.delete(podsRef(this.pod), { gracePeriodSeconds: 0, preconditions: { uid: this.pod.metadata.uid! } });
-        } catch (err) {
-          if (!isNotFound(err)) throw err;
-        }
-      }
+      if (deleteObject) await this.deleteObject();
       await fs.rm(this.podDir, { recursive: true, force: true });
     })();
     return this.terminating;
+  }
+
+  /**
+   * Removes the pod object once its processes are gone. Retried: nothing else brings a terminated pod
+   * back here, so one failed request (a timeout on a busy API server) would leave it Terminating.
+   */
+  private async deleteObject(): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.ctx.client.delete(podsRef(this.pod), { gracePeriodSeconds: 0, preconditions: { uid: this.pod.metadata.uid! } });
+        return;
+      } catch (err) {
+        if (isNotFound(err)) return;
+        if (attempt >= 30) throw err;
+        await new Promise((r) => setTimeout(r, Math.min(5000, 250 * attempt)));
+      }
+    }
   }
 
   private async releaseSandbox(): Promise<void> {

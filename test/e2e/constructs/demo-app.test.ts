@@ -11,6 +11,9 @@ import { crdRef } from './helpers.js';
 const run = promisify(execFile);
 const namespace = 'capstan-demo';
 const crdName = 'greetings.demo.capstan.dev';
+/** dist/ also deploys the etcd app; its namespace and CRD go too, so its processes do not outlive this file. */
+const etcdNamespace = 'capstan-etcd';
+const etcdCrdNames = ['etcdclusters.etcd.capstan.dev', 'etcdbackups.etcd.capstan.dev'];
 const greetings = { group: 'demo.capstan.dev', version: 'v1alpha1', resource: 'greetings', namespace };
 
 type Greeting = KubeObject & { spec: { message: string }; status?: { replicas?: number; url?: string; conditions?: { type: string; status: string; observedGeneration?: number }[] } };
@@ -29,16 +32,20 @@ function get(url: string): Promise<string> {
 describe('the demo app from dist/ on the real cluster', () => {
   const client = adminClient();
   let crdExisted = false;
+  let etcdCrdsExisting: boolean[] = [];
 
   beforeAll(async () => {
     crdExisted = (await client.get(crdRef(crdName))) !== undefined;
+    etcdCrdsExisting = await Promise.all(etcdCrdNames.map(async (n) => (await client.get(crdRef(n))) !== undefined));
     const cli = [path.join(projectRoot(), 'bin', 'capstan.js')];
     await run(process.execPath, [...cli, 'apply', 'dist/', '--inventory', 'capstan-demo-e2e', '--prune', '--wait', '240s', '--kubeconfig', kubeconfigPath()], { cwd: projectRoot(), timeout: 280_000 });
   }, 300_000);
 
   afterAll(async () => {
     await client.delete({ group: '', version: 'v1', resource: 'namespaces', name: namespace });
+    await client.delete({ group: '', version: 'v1', resource: 'namespaces', name: etcdNamespace });
     if (!crdExisted) await client.delete(crdRef(crdName));
+    for (const [i, n] of etcdCrdNames.entries()) if (!etcdCrdsExisting[i]) await client.delete(crdRef(n));
     client.close();
   });
 

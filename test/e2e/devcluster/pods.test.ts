@@ -54,7 +54,7 @@ describe('pods as real processes on local nodes', () => {
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'etcd' },
       spec: {
         containers: [{
-          name: 'etcd', image: 'quay.io/coreos/etcd:v3.6.8', env: podEnv,
+          name: 'etcd', image: 'quay.io/coreos/etcd:v3.6.16', env: podEnv,
           command: ['/usr/local/bin/etcd'],
           args: ['--name=$(POD_NAME)', '--data-dir=/var/lib/etcd', '--listen-client-urls=http://0.0.0.0:2379', '--advertise-client-urls=http://$(POD_IP):2379',
             '--listen-peer-urls=http://0.0.0.0:2380', '--initial-advertise-peer-urls=http://$(POD_IP):2380', '--initial-cluster=$(POD_NAME)=http://$(POD_IP):2380'],
@@ -88,7 +88,7 @@ describe('pods as real processes on local nodes', () => {
           spec: {
             terminationGracePeriodSeconds: 2,
             containers: [{
-              name: 'etcd', image: 'gcr.io/etcd-development/etcd:v3.6.8', env: podEnv,
+              name: 'etcd', image: 'gcr.io/etcd-development/etcd:v3.6.16', env: podEnv,
               command: ['etcd', '--name=$(POD_NAME)', '--data-dir=/var/lib/etcd', '--listen-client-urls=http://0.0.0.0:2379',
                 '--advertise-client-urls=http://$(POD_NAME).etcd-peers:2379', '--listen-peer-urls=http://0.0.0.0:2380',
                 '--initial-advertise-peer-urls=http://$(POD_NAME).etcd-peers:2380', `--initial-cluster=${members}`, '--initial-cluster-state=new'],

@@ -21,10 +21,11 @@ describe('capstan synth of the repository app', () => {
     expect(config).toEqual({ app: join(repo, 'apps/main.ts'), output: join(repo, 'dist') });
   });
 
-  it('synthesizes the demo app exactly as the snapshot', async () => {
+  it('synthesizes the demo and etcd apps exactly as the snapshots', async () => {
     const manifests = await synthesize(join(repo, 'apps/main.ts'));
-    expect([...manifests.keys()]).toEqual(['demo.k8s.yaml']);
+    expect([...manifests.keys()]).toEqual(['demo.k8s.yaml', 'etcd.k8s.yaml']);
     await expect(manifests.get('demo.k8s.yaml')).toMatchFileSnapshot('./__snapshots__/demo.k8s.yaml');
+    await expect(manifests.get('etcd.k8s.yaml')).toMatchFileSnapshot('./__snapshots__/etcd.k8s.yaml');
   });
 
   it('is deterministic: two runs give byte-identical output', async () => {
