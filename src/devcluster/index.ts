@@ -3,3 +3,5 @@ export { ensureBinaries, type Binaries } from './build.js';
 export { defaultStateDir, cacheRoot } from './paths.js';
 export { versions } from './versions.js';
 export type { ClusterOptions, ClusterState } from './state.js';
+export { appRuntimes, resolveAppImage, ensureAppRuntimes, type AppRuntime } from './apps/index.js';
+export { kafkaRuntime, kafkaDir } from './apps/kafka.js';

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultStateDir, down, ensureBinaries, status, up, type ClusterState } from '../../devcluster/index.js';
+import { defaultStateDir, down, ensureAppRuntimes, ensureBinaries, status, up, type ClusterState } from '../../devcluster/index.js';
 
 function count(value: string): number {
   const n = Number(value);
@@ -47,9 +47,12 @@ export function registerDevCommands(program: Command): void {
     });
 
   dev.command('build')
-    .description('build (or find in the cache) the binaries of the local cluster and print their directory')
-    .action(async () => {
-      const binaries = await ensureBinaries((line) => process.stderr.write(`${line}\n`));
+    .description('build (or find in the cache) the binaries of the local cluster and its apps\' prebuilt versions, and print the binaries\' directory')
+    .option('--app <name@version...>', 'also build these app versions (e.g. kafka@4.3.1)')
+    .action(async (opts: { app?: string[] }) => {
+      const log = (line: string) => process.stderr.write(`${line}\n`);
+      const binaries = await ensureBinaries(log);
+      await ensureAppRuntimes(log, opts.app ?? []);
       console.log(binaries.dir);
     });
 

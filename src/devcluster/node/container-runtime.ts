@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { NodeContext } from './context.js';
 import { ContainerProcess, type Exit } from './container.js';
 import { containerEnv, expand } from './env.js';
+import { appImageProgram, resolveAppImage } from '../apps/index.js';
 import { lookupImage, resolveArgv, resolveProgram, type ImageProgram } from './images.js';
 import { runProbe } from './probes.js';
 import type { Container, ContainerState, ContainerStatus, Pod, Probe } from './types.js';
@@ -34,10 +35,10 @@ export class ContainerRuntime {
   ready = false;
   started = false;
   /** Set when the image has no local program: the container is simulated. */
-  readonly simulated: boolean;
+  simulated: boolean;
   private process: ContainerProcess | undefined;
   private env: Record<string, string> = {};
-  private readonly program: ImageProgram | undefined;
+  private program: ImageProgram | undefined;
   private timers: NodeJS.Timeout[] = [];
   private stopped = false;
   private startedOk = false;
@@ -66,6 +67,7 @@ export class ContainerRuntime {
 
   /** Starts the container (the first run). */
   async start(): Promise<void> {
+    if (!(await this.resolveAppImage())) return;
     if (this.simulated) {
       const why = this.program
         ? `image "${this.spec.image}" has no entrypoint on the local node and the container sets no command`
@@ -78,6 +80,27 @@ export class ContainerRuntime {
       return;
     }
     await this.run();
+  }
+
+  /**
+   * Images an app runtime serves run the version their tag names from the cache, or not at all: a
+   * version that is not built waits with a Warning, never falling back to another version or to
+   * simulation. Returns whether the container may start now; it checks again every 10 s.
+   */
+  private async resolveAppImage(): Promise<boolean> {
+    const app = resolveAppImage(this.spec.image);
+    if (!app || this.stopped) return !this.stopped;
+    const found = await appImageProgram(app, this.spec.image);
+    if ('program' in found) {
+      this.program = found.program;
+      this.simulated = !resolveArgv(found.program, this.spec.command, this.spec.args);
+      return true;
+    }
+    if (this.state.waiting?.reason !== 'ImageNotBuilt') this.ctx.event(this.pod(), 'Warning', 'ImageNotBuilt', found.notBuilt);
+    this.state = { waiting: { reason: 'ImageNotBuilt', message: found.notBuilt } };
+    this.changed();
+    this.schedule(() => void this.start(), 10_000);
+    return false;
   }
 
   private async run(): Promise<void> {
