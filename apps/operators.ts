@@ -1,5 +1,6 @@
 import type { Manager } from '../src/controller/index.js';
 import { registerGreeter } from './demo/greeter.js';
+import { registerKafka } from './kafka/operator.js';
 
 /**
  * Every operator this repository ships, by the name its install runs: `capstan operator <name>`
@@ -7,4 +8,5 @@ import { registerGreeter } from './demo/greeter.js';
  */
 export const operators: Record<string, (manager: Manager) => void> = {
   greeter: registerGreeter,
+  kafka: registerKafka,
 };
