@@ -2,7 +2,7 @@ import type { KubeObject } from '../../src/k8s/index.js';
 import { Kinds, refOf, type ConditionInput, type Manager, type ReconcileContext, type Request, type Result } from '../../src/controller/index.js';
 import type { ObjectOf } from '../../src/constructs/schema/index.js';
 import { ClusterAdmins, type ClusterAdmin } from './admin/cluster-admin.js';
-import type { ClusterMetadata, QuorumDescription } from './admin/requests.js';
+import { KafkaApiError, type ClusterMetadata, type QuorumDescription } from './admin/requests.js';
 import { KafkaClusterType } from './cluster-type.js';
 import { ensureIdentity, writeIdentity, type ClusterIdentity } from './identity.js';
 import { claimName, configMapName, desiredNodes, identityName, initialControllers, type KafkaNode, type NodeRole } from './layout.js';
@@ -20,11 +20,14 @@ type Pod = KubeObject & { status?: { podIP?: string; conditions?: { type: string
 
 /** How soon to look again while a step is in progress, and while all is well (Kafka's own state has no watch). */
 const busyMs = 3000;
+/** Kafka's BROKER_ID_NOT_REGISTERED: the broker is unregistered already. */
+const brokerNotRegistered = 102;
 const idleMs = 30_000;
 
 /** Reads pods and ConfigMaps from the controller's caches. */
 export interface ClusterCaches {
   pods(namespace: string, cluster: string): Pod[];
+  claims(namespace: string, cluster: string): KubeObject[];
   configMap(namespace: string, name: string): KubeObject | undefined;
 }
 
@@ -63,8 +66,10 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, cach
 
   const pods = caches.pods(namespace, name);
   const desiredIds = new Set(desired.map((n) => n.id));
-  const leaving = pods.filter((p) => !desiredIds.has(Number(p.metadata.labels?.[nodeIdLabel])));
-  const leavingNodes: KafkaNode[] = leaving.map((p) => ({ id: Number(p.metadata.labels![nodeIdLabel]), roles: ['broker'] as NodeRole[], pod: p.metadata.name! }));
+  // A node being removed keeps its claim until it is unregistered: the claim is what remembers it.
+  const leavingNodes: KafkaNode[] = caches.claims(namespace, name)
+    .filter((c) => !desiredIds.has(Number(c.metadata.labels?.[nodeIdLabel])))
+    .map((c) => ({ id: Number(c.metadata.labels![nodeIdLabel]), roles: ['broker'] as NodeRole[], pod: c.metadata.name!.replace(/^data-/, '') }));
   const allNodes = [...desired, ...leavingNodes];
   const inputs = new Map(desired.map((node) => [node.id, podInput(name, namespace, kc, node, desired, identity)]));
   const data: Record<string, string> = {};
@@ -134,12 +139,21 @@ async function lifecycleStep(
     }
     for (const node of leaving) {
       const pod = pods.find((p) => p.metadata.name === node.pod);
-      if (pod && !pod.metadata.deletionTimestamp) {
-        await ctx.client.delete(refOf(Kinds.Pod, namespace, node.pod));
-        await ctx.record({ reason: 'StoppingBroker', action: 'Delete', note: `stopping broker ${node.id}: it holds no partitions any more` });
+      if (pod) {
+        if (!pod.metadata.deletionTimestamp) {
+          await ctx.client.delete(refOf(Kinds.Pod, namespace, node.pod));
+          await ctx.record({ reason: 'StoppingBroker', action: 'Delete', note: `stopping broker ${node.id}: it holds no partitions any more` });
+        }
+        continue;
       }
+      // Stopped: forget its registration, then its volume.
+      await admin.unregister(node.id).catch((err: unknown) => {
+        if (!(err instanceof KafkaApiError && err.code === brokerNotRegistered)) throw err;
+      });
+      await ctx.client.delete(refOf(Kinds.PersistentVolumeClaim, namespace, claimName(node.pod)));
+      await ctx.record({ reason: 'BrokerRemoved', action: 'Unregister', note: `broker ${node.id} is unregistered and its volume released` });
     }
-    return { reason: 'RemovingBrokers', message: `stopping broker(s) ${[...leavingIds].join(', ')}; they hold no partitions` };
+    return { reason: 'RemovingBrokers', message: `stopping and unregistering broker(s) ${[...leavingIds].join(', ')}; they hold no partitions` };
   }
 
   const missing = brokerIds.filter((id) => !metadata.brokers.some((b) => b.id === id));
@@ -175,6 +189,7 @@ async function lifecycleStep(
 export function registerClusterController(manager: Manager, admins: ClusterAdmins): ClusterCaches {
   const caches: ClusterCaches = {
     pods: (namespace, cluster) => informer(Kinds.Pod).store.list({ namespace, labelSelector: `app.kubernetes.io/name=kafka,app.kubernetes.io/instance=${cluster}` }) as Pod[],
+    claims: (namespace, cluster) => informer(Kinds.PersistentVolumeClaim).store.list({ namespace, labelSelector: `app.kubernetes.io/name=kafka,app.kubernetes.io/instance=${cluster}` }),
     configMap: (namespace, name) => informer(Kinds.ConfigMap).store.getByName(namespace, name),
   };
   const controller = manager.add({

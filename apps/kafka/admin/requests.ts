@@ -21,7 +21,7 @@ const errorNames: Record<number, string> = {
   42: 'INVALID_REQUEST',
   60: 'REASSIGNMENT_IN_PROGRESS',
   85: 'NO_REASSIGNMENT_IN_PROGRESS',
-  69: 'BROKER_ID_NOT_REGISTERED',
+  102: 'BROKER_ID_NOT_REGISTERED',
 };
 
 /** One partition as the metadata names it. */
