@@ -131,6 +131,10 @@ async function lifecycleStep(
   if (leaving.length > 0) {
     const leavingIds = new Set(leaving.map((n) => n.id));
     const held = placements.filter((p) => p.replicas.some((r) => leavingIds.has(r)));
+    // A staying broker that is out of sync would have to feed the new replicas: wait for it. A
+    // leaving broker that is out of sync (crashed, say) is exactly what the moves are for.
+    const lagging = metadata.topics.flatMap((t) => t.partitions.flatMap((p) => p.replicas.filter((r) => !p.isr.includes(r) && !leavingIds.has(r))));
+    if (held.length > 0 && lagging.length > 0) return { reason: 'MovingPartitions', message: `waiting for broker(s) ${[...new Set(lagging)].join(', ')} to catch up before moving partitions off broker(s) ${[...leavingIds].join(', ')}` };
     if (held.length > 0) {
       const moves = planMoves(placements, brokerIds).filter((m) => held.some((h) => h.topic === m.topic && h.partition === m.partition));
       await admin.reassign(moves);

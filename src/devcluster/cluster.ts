@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import { ensureBinaries, type ProgressLog } from './build.js';
+import { ensureAppRuntimes } from './apps/index.js';
 import { isAlive } from './lock.js';
 import { PodNetwork } from './network.js';
 import { projectRoot } from './paths.js';
@@ -40,6 +41,8 @@ export async function up(options: ClusterOptions, log: ProgressLog, attached = f
     await cleanup(stateDir);
   }
   await ensureBinaries(log);
+  // An app runtime that cannot be built (no JDK, say) only keeps that app's images from running.
+  await ensureAppRuntimes(log).catch((err: Error) => log(`app images will wait as ImageNotBuilt: ${err.message}`));
   fs.mkdirSync(stateDir, { recursive: true });
   const [node, ...args] = cliCommand();
   const supervisorArgs = [...args, 'dev', 'supervise', '--state-dir', stateDir, '--nodes', String(options.nodes), '--simulated-nodes', String(options.simulatedNodes)];

@@ -101,7 +101,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     await admin.close();
     expect(orders!.topicId).toBe(topic.status!.topicId);
     expect(orders!.partitions.map((p) => p.replicas.length)).toEqual([3, 3, 3]);
-  });
+  }, 360_000);
 
   it('refuses an operator-owned config key, a replication factor above the broker count and a partition decrease, changing nothing', async () => {
     const refused = await client.patch({ ...clusters, name: 'events' }, 'merge', { spec: { config: { 'process.roles': 'broker' } } }).then(() => undefined, (err: unknown) => err);
@@ -132,7 +132,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     expect(live.some((t) => t.name === 'too-wide')).toBe(false);
     await client.patch({ ...topics, name: 'orders' }, 'merge', { spec: { partitions: 4 } });
     await client.delete({ ...topics, name: 'too-wide' });
-  });
+  }, 180_000);
 
   it('keeps taking acks=all writes while a broker is SIGKILLed, and the broker rejoins with its replicas back in sync', async () => {
     const producer = new NumberedProducer(await bootstrap(), 'orders', 'kill');
@@ -159,5 +159,106 @@ describe('KafkaCluster on real KRaft brokers', () => {
     await eventually('more writes acknowledged after the kill', async () => producer.acks.length > acked + 50, 60_000, 200);
     await producer.stop();
     expect(missingAcks(producer.acks, await readAll(await bootstrap(), 'orders'))).toEqual([]);
-  });
+  }, 300_000);
+
+  /** Each node's meta.properties (cluster id, node id, directory id), read from its volume on the host. */
+  const metaProperties = async (): Promise<Record<string, string>> => {
+    const claims = (await client.list<KubeObject & { spec: { volumeName?: string } }>({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns.name }, { labelSelector: selector })).items;
+    const out: Record<string, string> = {};
+    for (const claim of claims) {
+      const pv = await client.get<KubeObject & { spec: { hostPath: { path: string } } }>({ group: '', version: 'v1', resource: 'persistentvolumes', name: claim.spec.volumeName! });
+      out[claim.metadata.name!] = fs.readFileSync(path.join(pv!.spec.hostPath.path, 'kraft', 'meta.properties'), 'utf8').split('\n').filter((l) => !l.startsWith('#')).sort().join('\n');
+    }
+    return out;
+  };
+
+  /** Samples the pods every 300 ms and keeps the most that were down (missing or not Ready) at once. */
+  const watchDowntime = (names: readonly string[]) => {
+    let maxDown = 0;
+    let running = true;
+    const loop = (async () => {
+      while (running) {
+        const live = await listPods().catch(() => undefined);
+        if (live) maxDown = Math.max(maxDown, names.filter((n) => { const p = live.find((x) => x.metadata.name === n); return !p || p.metadata.deletionTimestamp || condition(p, 'Ready')?.status !== 'True'; }).length);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    })();
+    return async () => {
+      running = false;
+      await loop;
+      return maxDown;
+    };
+  };
+
+  it('rolls a configuration change through the nodes one at a time with a producer running, never reformatting a volume', async () => {
+    const before = await getCluster();
+    const metaBefore = await metaProperties();
+    expect(Object.keys(metaBefore)).toHaveLength(3);
+    const oldPods = new Map((await listPods()).map((p) => [p.metadata.name!, p.metadata.uid]));
+    const producer = new NumberedProducer(await bootstrap(), 'orders', 'roll');
+    await producer.start();
+    await eventually('the producer to get going', async () => producer.acks.length >= 50, 60_000, 100);
+    const downtime = watchDowntime([...oldPods.keys()]);
+    await client.patch({ ...clusters, name: 'events' }, 'merge', { spec: { config: { 'log.retention.ms': '604800000' } } });
+    const after = await readyCluster('every node restarted with the new configuration', 400_000);
+    const maxDown = await downtime();
+    await producer.stop();
+    const newPods = await listPods();
+    expect(newPods.every((p) => p.metadata.uid !== oldPods.get(p.metadata.name!))).toBe(true);
+    expect(maxDown).toBe(1);
+    expect(after.status!.clusterId).toBe(before.status!.clusterId);
+    expect(await metaProperties()).toEqual(metaBefore);
+    expect(producer.acks.length).toBeGreaterThan(100);
+    expect(missingAcks(producer.acks, await readAll(await bootstrap(), 'orders'))).toEqual([]);
+  }, 600_000);
+
+  it('scales out to four brokers and moves existing partitions onto the new one', async () => {
+    await client.patch({ ...clusters, name: 'events' }, 'merge', { spec: { brokers: 4 } });
+    const cluster = await readyCluster('broker 3 to join and the partitions to be rebalanced', 300_000);
+    expect(cluster.status!.brokers!.map((b) => b.id)).toEqual([0, 1, 2, 3]);
+    expect(cluster.status!.quorum!.voters).toEqual([0, 1, 2]);
+    const admin = new ClusterAdmin(await bootstrap());
+    const metadata = await admin.metadata();
+    await admin.close();
+    expect(metadata.brokers.map((b) => b.id).sort()).toEqual([0, 1, 2, 3]);
+    const onNew = metadata.topics.flatMap((t) => t.partitions.filter((p) => p.replicas.includes(3)));
+    expect(onNew.length).toBeGreaterThan(0);
+    expect(metadata.topics.find((t) => t.name === 'orders')!.partitions.some((p) => p.replicas.includes(3))).toBe(true);
+  }, 400_000);
+
+  it('scales in to three brokers with a producer running: partitions move off, the broker stops and is unregistered, no acknowledged write is lost', async () => {
+    const producer = new NumberedProducer(await bootstrap(), 'orders', 'shrink');
+    await producer.start();
+    await eventually('the producer to get going', async () => producer.acks.length >= 50, 60_000, 100);
+    await client.patch({ ...clusters, name: 'events' }, 'merge', { spec: { brokers: 3 } });
+    const cluster = await readyCluster('broker 3 to be drained, stopped and unregistered', 300_000);
+    await eventually('more writes after the scale-in', async () => producer.acks.length > 150, 60_000, 200);
+    await producer.stop();
+    expect(cluster.status!.brokers!.map((b) => b.id)).toEqual([0, 1, 2]);
+    expect((await listPods()).map((p) => p.metadata.name).sort()).toEqual(['events-broker-0', 'events-broker-1', 'events-broker-2']);
+    expect(await client.get({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns.name, name: 'data-events-broker-3' })).toBeUndefined();
+    const admin = new ClusterAdmin(await bootstrap());
+    const metadata = await admin.metadata();
+    const unregistered = await admin.unregister(3).then(() => undefined, (err: unknown) => err);
+    await admin.close();
+    expect(metadata.topics.every((t) => t.partitions.every((p) => !p.replicas.includes(3)))).toBe(true);
+    expect(unregistered).toBeInstanceOf(KafkaApiError);
+    expect((unregistered as KafkaApiError).code).toBe(102); // BROKER_ID_NOT_REGISTERED
+    expect(missingAcks(producer.acks, await readAll(await bootstrap(), 'orders'))).toEqual([]);
+  }, 400_000);
+
+  it('deleting the KafkaCluster leaves nothing of it behind', async () => {
+    await client.delete({ ...topics, name: 'orders' });
+    await client.delete({ ...clusters, name: 'events' });
+    for (const resource of ['pods', 'persistentvolumeclaims', 'services', 'configmaps']) {
+      await eventually(`every ${resource} of the cluster to be deleted`, async () => (await client.list({ group: '', version: 'v1', resource, namespace: ns.name }, { labelSelector: selector })).items.length === 0, 120_000, 1000);
+    }
+    await eventually('no broker process left', async () => {
+      const { stdout } = await run('pgrep', ['-f', `kafka.Kafka /etc/kafka/capstan/server.properties`]).catch(() => ({ stdout: '' }));
+      const cmdline = (pid: string) => { try { return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { return ''; } };
+      const mine = stdout.trim().split('\n').filter(Boolean).filter((pid) => cmdline(pid).includes(`.${ns.name}.svc`));
+      return mine.length === 0;
+    }, 90_000, 1000);
+  }, 240_000);
+
 });

@@ -35,6 +35,11 @@ export class OperatorProcess {
     fs.closeSync(out);
   }
 
+  /** The operator's pid while it runs. */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   /** SIGTERM, and waits for it to exit. */
   async stop(): Promise<void> {
     const child = this.child;
