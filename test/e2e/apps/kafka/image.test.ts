@@ -58,7 +58,7 @@ describe('apache/kafka images on the local node', () => {
       return p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && p;
     }, 180_000, 1000);
 
-    const { stdout } = await run('pgrep', ['-f', `-Dcapstan.e2e=${ns.name}`]);
+    const { stdout } = await run('pgrep', ['-f', '--', `-Dcapstan.e2e=${ns.name}`]);
     const [pid] = stdout.trim().split('\n');
     const argv = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     expect(argv).toEqual(expect.arrayContaining(['-Xms256m', '-Xmx256m', `-Dcapstan.e2e=${ns.name}`, 'kafka.Kafka']));
