@@ -1,6 +1,7 @@
 import type { Manager } from '../src/controller/index.js';
 import { registerGreeter } from './demo/greeter.js';
 import { registerEtcd } from './etcd/operator/reconcile.js';
+import { registerKafka } from './kafka/operator.js';
 
 /**
  * Every operator this repository ships, by the name its install runs: `capstan operator <name>`
@@ -9,4 +10,5 @@ import { registerEtcd } from './etcd/operator/reconcile.js';
 export const operators: Record<string, (manager: Manager) => void> = {
   greeter: registerGreeter,
   etcd: registerEtcd,
+  kafka: registerKafka,
 };

@@ -41,7 +41,8 @@ export async function up(options: ClusterOptions, log: ProgressLog, attached = f
     await cleanup(stateDir);
   }
   await ensureBinaries(log);
-  await ensurePrebuiltApps(log);
+  // An app runtime that cannot be built (no JDK, say) only keeps that app's images from running.
+  await ensurePrebuiltApps(log).catch((err: Error) => log(`app images will wait as ImageNotBuilt: ${err.message}`));
   fs.mkdirSync(stateDir, { recursive: true });
   const [node, ...args] = cliCommand();
   const supervisorArgs = [...args, 'dev', 'supervise', '--state-dir', stateDir, '--nodes', String(options.nodes), '--simulated-nodes', String(options.simulatedNodes)];

@@ -4,3 +4,4 @@ export { appRuntimes, ensureAppImage, ensurePrebuiltApps, resolveAppImage, type 
 export { defaultStateDir, cacheRoot } from './paths.js';
 export { versions } from './versions.js';
 export type { ClusterOptions, ClusterState } from './state.js';
+export { kafkaRuntime, kafkaDir } from './apps/kafka.js';

@@ -4,12 +4,13 @@ import type { ProgressLog } from '../build.js';
 import { imageKeys, imageTag, type ImageProgram } from '../node/images.js';
 import { cacheRoot } from '../paths.js';
 import { etcdRuntime } from './etcd.js';
+import { kafkaRuntime } from './kafka.js';
 import type { AppRuntime } from './runtime.js';
 
 export type { AppRuntime } from './runtime.js';
 
 /** The applications whose images the local node runs at the version their tag names. */
-export const appRuntimes: AppRuntime[] = [etcdRuntime];
+export const appRuntimes: AppRuntime[] = [etcdRuntime, kafkaRuntime];
 
 /** How an image of an application runs on the local node: its built version, or why it cannot run. */
 export type AppImage =

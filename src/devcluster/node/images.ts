@@ -5,8 +5,8 @@ import path from 'node:path';
 export interface ImageProgram {
   /** The image's ENTRYPOINT as local argv, used when the container sets no `command`. */
   entrypoint?: string[];
-  /** Program name (as a container command or script names it) → local executable. */
-  programs?: Record<string, string>;
+  /** Program name (as a container command or script names it) → local executable (a string is split on spaces; an array is the argv prefix as it is). */
+  programs?: Record<string, string | string[]>;
   /** Run commands as the host has them (images like busybox, whose programs every host has). */
   host?: boolean;
 }
@@ -99,6 +99,7 @@ export function resolveArgv(program: ImageProgram, command: string[] | undefined
 /** A program named by a container (absolute path or bare name) → local argv prefix. */
 export function resolveProgram(program: ImageProgram, name: string): string[] {
   const local = program.programs?.[path.basename(name)];
+  if (Array.isArray(local)) return [...local];
   if (local) return local.split(' ');
   return [name];
 }

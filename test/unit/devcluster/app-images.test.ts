@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveAppImage, runtimeFor } from '../../../src/devcluster/apps/index.js';
 import { etcdRuntime } from '../../../src/devcluster/apps/etcd.js';
+import { kafkaRuntime } from '../../../src/devcluster/apps/kafka.js';
 import { imageTag } from '../../../src/devcluster/node/images.js';
 
 /** Lays out a complete cache entry for one etcd version, as a finished build leaves it. */
@@ -79,5 +80,49 @@ describe('etcd images on the local node', () => {
     expect(await etcdRuntime.isBuilt('3.6.16')).toBe(false);
     const result = await resolveAppImage('etcd:v3.6.16');
     expect(result && 'notBuilt' in result).toBe(true);
+  });
+});
+
+describe('Kafka images on the local node', () => {
+  it.each([
+    ['apache/kafka:4.4.0', '4.4.0'],
+    ['docker.io/apache/kafka:4.1.2', '4.1.2'],
+    ['apache/kafka:v4.3.1', '4.3.1'],
+    ['apache/kafka:latest', undefined],
+    ['apache/kafka:3.9.1', undefined],
+  ])('%s is served by the kafka runtime at version %s', (image, version) => {
+    const runtime = runtimeFor(image);
+    expect(runtime?.name).toBe('kafka');
+    const tag = imageTag(image);
+    expect(tag === undefined ? undefined : runtime!.versionOf(tag)).toBe(version);
+  });
+
+  it.each(['bitnami/kafka:4.0.0', 'confluentinc/cp-kafka:7.9.0', 'busybox:1.36'])('%s is not an app image', (image) => {
+    expect(runtimeFor(image)).toBeUndefined();
+  });
+
+  describe('with a cache', () => {
+    let cache: string;
+    const saved = process.env.CAPSTAN_CACHE_DIR;
+    beforeEach(() => {
+      cache = fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-apps-'));
+      process.env.CAPSTAN_CACHE_DIR = cache;
+    });
+    afterEach(() => {
+      if (saved === undefined) delete process.env.CAPSTAN_CACHE_DIR;
+      else process.env.CAPSTAN_CACHE_DIR = saved;
+      fs.rmSync(cache, { recursive: true, force: true });
+    });
+
+    it('counts a Kafka version as built only when every jar it recorded is there at its size', async () => {
+      const dir = path.join(cache, 'apps', 'kafka', '4.4.0');
+      fs.mkdirSync(path.join(dir, 'lib'), { recursive: true });
+      expect(await kafkaRuntime.isBuilt('4.4.0')).toBe(false);
+      fs.writeFileSync(path.join(dir, 'lib', 'kafka_2.13-4.4.0.jar'), 'jar');
+      fs.writeFileSync(path.join(dir, '.complete'), JSON.stringify({ jars: { 'kafka_2.13-4.4.0.jar': 3 } }));
+      expect(await kafkaRuntime.isBuilt('4.4.0')).toBe(true);
+      fs.writeFileSync(path.join(dir, 'lib', 'kafka_2.13-4.4.0.jar'), 'truncated?');
+      expect(await kafkaRuntime.isBuilt('4.4.0')).toBe(false);
+    });
   });
 });
