@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { registerAgentCommand } from './commands/agent.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDevCommands } from './commands/dev.js';
@@ -10,6 +11,7 @@ export function buildProgram(): Command {
   const program = new Command('capstan')
     .description('distributed applications for Kubernetes as TypeScript constructs that carry their own operators')
     .version('0.1.0');
+  registerAgentCommand(program);
   registerApplyCommand(program);
   registerDiffCommand(program);
   registerDevCommands(program);
