@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerApplyCommand } from './commands/apply.js';
+import { registerBootstrapCommand } from './commands/bootstrap.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDevCommands } from './commands/dev.js';
 import { registerOperatorCommand } from './commands/operator.js';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .version('0.1.0');
   registerAgentCommand(program);
   registerApplyCommand(program);
+  registerBootstrapCommand(program);
   registerDiffCommand(program);
   registerDevCommands(program);
   registerOperatorCommand(program);

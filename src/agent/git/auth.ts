@@ -1,4 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -31,6 +31,7 @@ export const anonymous: GitAuth = { env: {}, secrets: [], dispose: async () => {
 export async function gitAuth(secretName: string, data: Record<string, string>): Promise<GitAuth> {
   if (data['identity']) {
     if (!data['known_hosts']) throw new CredentialsError(`Secret ${secretName} has an identity but no known_hosts: add the server's host keys (ssh-keyscan HOST) under known_hosts`);
+    await mkdir(tmpdir(), { recursive: true });
     const dir = await mkdtemp(join(tmpdir(), 'capstan-ssh-'));
     const identity = join(dir, 'identity');
     const knownHosts = join(dir, 'known_hosts');

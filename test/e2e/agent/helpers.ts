@@ -31,10 +31,10 @@ export function condition(sync: SyncObject | undefined, type: string) {
   return sync?.status?.conditions?.find((c) => c.type === type);
 }
 
-/** Installs the Sync CRD and waits until it is served. */
+/** Installs the Sync CRD (with the field manager bootstrap uses, so either may install it) and waits until it is served. */
 export async function installSyncCrd(client: KubeClient): Promise<void> {
   const ref = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', name: SyncType.crdName };
-  await client.apply(ref, SyncType.crd as unknown as KubeObject, { fieldManager: 'capstan-e2e', force: true });
+  await client.apply(ref, SyncType.crd as unknown as KubeObject, { fieldManager: 'capstan', force: true });
   await eventually('the Sync CRD to be Established', async () => {
     const crd = await client.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>(ref);
     return crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True');
