@@ -5,6 +5,7 @@ import { registerBootstrapCommand } from './commands/bootstrap.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDevCommands } from './commands/dev.js';
 import { registerOperatorCommand } from './commands/operator.js';
+import { registerSyncCommands } from './commands/sync.js';
 import { registerSynthCommands } from './commands/synth.js';
 
 /** The `capstan` command line. */
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   registerDiffCommand(program);
   registerDevCommands(program);
   registerOperatorCommand(program);
+  registerSyncCommands(program);
   registerSynthCommands(program);
   return program;
 }

@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cliCommand } from '../../../src/devcluster/index.js';
 import { hmacSha256 } from '../../../src/agent/index.js';
 import type { KubeObject } from '../../../src/k8s/index.js';
-import { eventually, useNamespace } from '../harness.js';
+import { eventually, kubeconfigPath, useNamespace } from '../harness.js';
 import { condition, configMap, installSyncCrd, reconciles, startAgent, syncRef, TestRepository, type SyncObject } from './helpers.js';
 
 const ns = useNamespace('agent-sync');
@@ -12,6 +15,12 @@ let applied = '';
 
 const cm = (name: string) => ns.client.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'configmaps', namespace: ns.name, name });
 const getSync = () => ns.client.get<SyncObject>(syncRef(ns.name, 'app'));
+
+/** `capstan sync …` against this file's namespace; resolves its standard output. */
+async function capstanSync(...args: string[]): Promise<string> {
+  const [node, ...cli] = cliCommand();
+  return (await promisify(execFile)(node!, [...cli, 'sync', ...args, '--kubeconfig', kubeconfigPath(), '-n', ns.name], { timeout: 60_000 })).stdout;
+}
 
 /** Sends a webhook delivery signed the generic way (or with `headers` as given). */
 async function deliver(headers?: Record<string, string>, body = '{"ref":"refs/heads/main"}'): Promise<number> {
@@ -188,5 +197,25 @@ describe('the sync agent on a real cluster and git server', () => {
     await eventually(`commit ${sha.slice(0, 8)} applied`, async () => (await getSync())?.status?.lastAppliedRevision === sha, 20_000);
     const rejected = await agent.manager.metrics.registry.getSingleMetric('capstan_sync_webhook_rejections_total')!.get();
     expect(rejected.values.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThanOrEqual(3);
+  });
+
+  it('rolls back with `capstan sync rollback`, holds later pushes while pinned, and follows the branch again after `unpin`', async () => {
+    const current = Number((await cm('a'))?.data?.['v']);
+    const history = JSON.parse(await capstanSync('history', 'app', '-o', 'json')) as { revision: string }[];
+    const earlier = history[1]!.revision;
+    expect(await capstanSync('rollback', 'app', earlier.slice(0, 8))).toContain('is Ready');
+    expect((await cm('a'))?.data).toEqual({ v: String(current - 1) });
+    expect((await getSync())?.spec).toMatchObject({ revision: earlier });
+
+    const later = await repo.commit('after the rollback', { 'dist/app.yaml': `${configMap('a', { v: String(current + 1) })}---\n${configMap('c', { v: '1' })}` });
+    expect(await deliver()).toBe(202);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await getSync())?.status?.lastAppliedRevision).toBe(earlier);
+
+    await capstanSync('unpin', 'app');
+    expect((await getSync())?.status?.lastAppliedRevision).toBe(later);
+    expect((await cm('a'))?.data).toEqual({ v: String(current + 1) });
+    const listed = JSON.parse(await capstanSync('list', '-o', 'json')) as { name: string; revision: string; ready: string }[];
+    expect(listed).toEqual([expect.objectContaining({ name: 'app', revision: later, ready: 'True' })]);
   });
 });
