@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -14,8 +14,39 @@ export interface GitServerOptions {
   /** The one account allowed to fetch and push. */
   username: string;
   password: string;
-  /** Called after every push that git accepted, with the repository name (`<name>.git`). */
-  onPush?: (repository: string) => void;
+  /** Called by each repository's post-receive hook after a push git accepted: the repository (`<name>.git`) and the refs it moved. */
+  onPush?: (repository: string, refs: PushedRef[]) => void;
+}
+
+/** One ref a push moved, as git's post-receive hook reads it on standard input. */
+export interface PushedRef {
+  ref: string;
+  before: string;
+  after: string;
+}
+
+/**
+ * The post-receive hook of every repository: git runs it after a push with `<old> <new> <ref>`
+ * lines on standard input; it hands them to the server, which tells the sync agents.
+ */
+const POST_RECEIVE = `#!/usr/bin/env node
+// Installed by Capstan's local git server: tells it which refs this push moved.
+let input = '';
+process.stdin.on('data', (d) => (input += d));
+process.stdin.on('end', async () => {
+  const url = process.env.CAPSTAN_GIT_NOTIFY;
+  if (!url) return;
+  try {
+    await fetch(url, { method: 'POST', body: input, headers: { Authorization: process.env.CAPSTAN_GIT_AUTHORIZATION ?? '' }, signal: AbortSignal.timeout(10000) });
+  } catch (err) {
+    process.stderr.write('capstan: could not notify the sync agent: ' + err.message + '\\n');
+  }
+});
+`;
+
+/** Reads post-receive input: one `<old> <new> <ref>` line per moved ref. */
+export function parsePushedRefs(text: string): PushedRef[] {
+  return text.split('\n').map((l) => l.trim().split(/\s+/)).filter((p) => p.length === 3).map(([before = '', after = '', ref = '']) => ({ ref, before, after }));
 }
 
 /**
@@ -25,6 +56,7 @@ export interface GitServerOptions {
 export class GitServer {
   private server: http.Server | undefined;
   private readonly expected: Buffer;
+  private notifyUrl = '';
 
   constructor(private readonly options: GitServerOptions) {
     this.expected = Buffer.from(`Basic ${Buffer.from(`${options.username}:${options.password}`).toString('base64')}`);
@@ -36,7 +68,11 @@ export class GitServer {
     this.server = server;
     return new Promise((resolve, reject) => {
       server.once('error', (err) => reject(new Error(`cannot serve git on ${host}:${port}: ${err.message}`, { cause: err })));
-      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+      server.listen(port, host, () => {
+        const bound = (server.address() as AddressInfo).port;
+        this.notifyUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/-/post-receive/`;
+        resolve(bound);
+      });
     });
   }
 
@@ -49,6 +85,7 @@ export class GitServer {
       await execOrThrow('git', ['init', '--bare', '-q', '--initial-branch=main', dir]);
       await execOrThrow('git', ['-C', dir, 'config', 'http.receivepack', 'true']);
     }
+    await writeFile(path.join(dir, 'hooks', 'post-receive'), POST_RECEIVE, { mode: 0o755 });
     return dir;
   }
 
@@ -71,8 +108,16 @@ export class GitServer {
       return;
     }
     const url = new URL(req.url ?? '/', 'http://git');
-    const repository = /^\/([^/]+\.git)\//.exec(url.pathname)?.[1];
-    const pushing = url.pathname.endsWith('/git-receive-pack') && req.method === 'POST';
+    const hook = /^\/-\/post-receive\/([^/]+\.git)$/.exec(url.pathname)?.[1];
+    if (hook && req.method === 'POST') {
+      let body = '';
+      req.on('data', (d: Buffer) => (body = (body + d.toString()).slice(0, 1024 * 1024)));
+      req.on('end', () => {
+        res.writeHead(204).end();
+        this.options.onPush?.(hook, parsePushedRefs(body));
+      });
+      return;
+    }
     const child = spawn('git', ['http-backend'], {
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -86,6 +131,9 @@ export class GitServer {
         ...(req.headers['content-encoding'] ? { HTTP_CONTENT_ENCODING: req.headers['content-encoding'] } : {}),
         ...(req.headers['git-protocol'] ? { GIT_PROTOCOL: String(req.headers['git-protocol']) } : {}),
         REMOTE_USER: this.options.username,
+        // Read by the post-receive hook, which git runs with this environment.
+        CAPSTAN_GIT_NOTIFY: `${this.notifyUrl}${url.pathname.split('/')[1] ?? ''}`,
+        CAPSTAN_GIT_AUTHORIZATION: this.expected.toString(),
         REMOTE_ADDR: req.socket.remoteAddress ?? '',
       },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -116,10 +164,9 @@ export class GitServer {
       started = true;
       res.write(head.subarray(end + separator));
     });
-    child.on('close', (code) => {
+    child.on('close', () => {
       if (!started) res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`git http-backend failed: ${stderr.trim().split('\n').pop() ?? ''}\n`);
       else res.end();
-      if (pushing && code === 0 && repository) this.options.onPush?.(repository);
     });
     res.on('close', () => {
       // The client went away mid-request: stop the backend too.

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { registerAgent, type Agent } from '../../../src/agent/index.js';
 import { SyncType } from '../../../src/constructs/schema/index.js';
 import { jsonLogger, Manager } from '../../../src/controller/index.js';
-import { GitServer } from '../../../src/devcluster/git-server.js';
+import { GitServer, type PushedRef } from '../../../src/devcluster/git-server.js';
 import type { KubeClient, KubeObject } from '../../../src/k8s/index.js';
 import { adminClient, eventually } from '../harness.js';
 
@@ -46,13 +46,20 @@ export class TestRepository {
   readonly root = mkdtempSync(join(tmpdir(), 'capstan-agent-git-'));
   readonly work = join(this.root, 'work');
   readonly password = `pw-${Math.random().toString(36).slice(2, 12)}`;
-  pushes = 0;
+  /** The refs each push moved, as the repository's post-receive hook reported them. */
+  readonly pushes: PushedRef[][] = [];
   port = 0;
   private server: GitServer | undefined;
 
+  /** `onPush` also gets each push, as the local cluster's git server passes it to the agents. */
+  constructor(private readonly onPush?: (repository: string, refs: PushedRef[]) => void) {}
+
   /** Starts serving on `host` (the same port as before, when restarted). */
   async start(host = '127.0.0.1'): Promise<void> {
-    this.server = new GitServer({ root: join(this.root, 'repos'), username: 'capstan', password: this.password, onPush: () => this.pushes++ });
+    this.server = new GitServer({ root: join(this.root, 'repos'), username: 'capstan', password: this.password, onPush: (repository, refs) => {
+      this.pushes.push(refs);
+      this.onPush?.(repository, refs);
+    } });
     this.port = await this.server.listen(this.port, host);
     await this.server.createRepository('app');
     mkdirSync(this.work, { recursive: true });

@@ -4,13 +4,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hmacSha256 } from '../../../src/agent/index.js';
 import { SyncType } from '../../../src/constructs/schema/index.js';
 import { cliCommand } from '../../../src/devcluster/index.js';
+import { notifyAgents } from '../../../src/devcluster/git-notify.js';
 import type { KubeObject } from '../../../src/k8s/index.js';
 import { eventually, kubeconfigPath, useNamespace } from '../harness.js';
 import { condition, configMap, syncRef, TestRepository, type SyncObject } from './helpers.js';
 
 const run = promisify(execFile);
 const ns = useNamespace('agent-pod');
-const repo = new TestRepository();
+const notified: Promise<number>[] = [];
+// Pushes reach the agent pod as on the local cluster: the post-receive hook tells the git server, which signs a delivery per Sync.
+const repo = new TestRepository((repository, refs) => notified.push(notifyAgents(ns.client, repository, [`host.capstan.internal:${repo.port}`], refs, () => undefined)));
 const getSync = () => ns.client.get<SyncObject>(syncRef(ns.name, 'app'));
 const cm = (name: string) => ns.client.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'configmaps', namespace: ns.name, name });
 
@@ -57,7 +60,7 @@ describe('the agent as a pod on the local node', () => {
     expect(lease?.spec?.holderIdentity).toBe(pod.metadata.name);
   });
 
-  it('applies the next push at the polling interval, and at once on a webhook to the pod', async () => {
+  it('applies the next push at the polling interval, at once on a webhook to the pod, and at once after a push through the post-receive hook', async () => {
     const second = await repo.commit('v2', { 'dist/app.yaml': configMap('web', { v: '2' }) });
     await eventually('the push to be applied by polling', async () => (await getSync())?.status?.lastAppliedRevision === second, 30_000);
     expect((await cm('web'))?.data).toEqual({ v: '2' });
@@ -72,6 +75,14 @@ describe('the agent as a pod on the local node', () => {
     expect(res.status).toBe(202);
     await eventually('the webhook push to be applied', async () => (await getSync())?.status?.lastAppliedRevision === third, 10_000);
     expect(condition(await getSync(), 'Ready')?.status).toBe('True');
+
+    notified.length = 0;
+    const fourth = await repo.commit('v4', { 'dist/app.yaml': configMap('web', { v: '4' }) });
+    expect(repo.pushes.at(-1)).toEqual([{ ref: 'refs/heads/main', before: third, after: fourth }]);
+    await eventually('the post-receive notification', async () => notified.length > 0);
+    expect(await notified[0]).toBe(1);
+    await eventually('the hooked push to be applied', async () => (await getSync())?.status?.lastAppliedRevision === fourth, 10_000);
+    expect((await cm('web'))?.data).toEqual({ v: '4' });
   });
 
   it('changes nothing when bootstrap runs again', { timeout: 200_000 }, async () => {
