@@ -9,5 +9,6 @@ export * from './names.js';
 export * from './cluster-scoped.js';
 export * from './crd.js';
 export * from './operator-install.js';
+export * from './agent-install.js';
 export * from './custom-resource.js';
 export * from './workload/index.js';

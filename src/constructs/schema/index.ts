@@ -11,3 +11,4 @@ export * from './custom-resource.js';
 export * from './kinds.js';
 export * from './operator.js';
 export * from './depends-on.js';
+export * from './sync.js';

@@ -1,0 +1,147 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import { ClusterScopedObject } from './cluster-scoped.js';
+import { ensureCrd } from './crd.js';
+import { ConstructPropsError } from './errors.js';
+import { standardLabels } from './names.js';
+import { IMAGE_CONTEXT_KEY } from './operator-install.js';
+import { DEFAULT_OPERATOR_IMAGE, OPERATOR_PORT } from './schema/operator.js';
+import { SyncType, type SpecOf } from './schema/index.js';
+
+/** The port of the agent's webhook receiver. */
+export const AGENT_WEBHOOK_PORT = 9292;
+/** Name of the agent's ServiceAccount, Deployment and Service. */
+export const AGENT_NAME = 'capstan-agent';
+
+/** Props of {@link AgentInstall}. */
+export interface AgentInstallProps {
+  /**
+   * Namespace the agent runs in (created with it).
+   * @default 'capstan-system'
+   */
+  readonly namespace?: string;
+  /**
+   * Image holding the `capstan` CLI.
+   * @default the `capstan.dev/image` context value, else the image built from this repository
+   */
+  readonly image?: string;
+  /**
+   * Agent replicas; they elect one leader, the others stand by.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /** The first Sync, in the agent's namespace: its name and spec. @default none */
+  readonly sync?: { readonly name: string; readonly spec: SpecOf<typeof SyncType> };
+}
+
+/**
+ * Everything that runs the sync agent: its namespace, the Sync CRD, a ServiceAccount, the rights
+ * the agent needs for itself (a ClusterRole reading Syncs and their Secrets, writing their status
+ * and Events; a Role for its leader-election Lease), the rights to apply what the repositories
+ * hold (a second ClusterRole, all resources: what a repository holds is not known in advance), a
+ * Deployment running `capstan agent` with leader election and probes, and a Service for webhooks
+ * (port 9292) and metrics (port 8080). With `sync`, the first Sync too.
+ */
+export class AgentInstall extends Construct {
+  /** The agent's namespace. */
+  readonly namespace: string;
+
+  constructor(scope: Construct, id: string, props: AgentInstallProps = {}) {
+    super(scope, id);
+    const namespace = (this.namespace = props.namespace ?? 'capstan-system');
+    const replicas = props.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1) throw new ConstructPropsError(this, 'replicas', `must be a positive integer, got ${replicas}`);
+    if (props.image !== undefined && props.image.trim() === '') throw new ConstructPropsError(this, 'image', 'must not be empty');
+    const image = props.image ?? (this.node.tryGetContext(IMAGE_CONTEXT_KEY) as string | undefined) ?? DEFAULT_OPERATOR_IMAGE;
+    const labels = standardLabels(AGENT_NAME, 'sync-agent');
+    const selector = { 'app.kubernetes.io/name': AGENT_NAME };
+    const metadata = (name = AGENT_NAME) => ({ name, namespace, labels });
+    const clusterName = (suffix: string) => `capstan:agent:${namespace}${suffix}`;
+
+    new ClusterScopedObject(this, 'namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels } });
+    ensureCrd(this, SyncType);
+    new ApiObject(this, 'service-account', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata() });
+    const subjects = [{ kind: 'ServiceAccount', name: AGENT_NAME, namespace }];
+    const clusterRole = (cid: string, name: string, rules: unknown[]) => {
+      new ClusterScopedObject(this, cid, { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name, labels }, rules });
+      new ClusterScopedObject(this, `${cid}-binding`, {
+        apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', metadata: { name, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name }, subjects,
+      });
+    };
+    clusterRole('agent-role', clusterName(''), [
+      { apiGroups: [SyncType.group], resources: [SyncType.plural], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [SyncType.group], resources: [`${SyncType.plural}/status`], verbs: ['get', 'patch', 'update'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+    ]);
+    clusterRole('apply-role', clusterName(':apply'), [
+      { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+    ]);
+    new ApiObject(this, 'lease-role', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata(),
+      rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }],
+    });
+    new ApiObject(this, 'lease-role-binding', {
+      apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: metadata(),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: AGENT_NAME }, subjects,
+    });
+    new ApiObject(this, 'deployment', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: metadata(),
+      spec: {
+        replicas,
+        selector: { matchLabels: selector },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: AGENT_NAME,
+            terminationGracePeriodSeconds: 30,
+            securityContext: { runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+            containers: [{
+              name: 'agent',
+              image,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['capstan'],
+              args: ['agent'],
+              env: [
+                { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+                { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+                { name: 'CAPSTAN_LEADER_ELECTION', value: 'true' },
+                { name: 'CAPSTAN_PORT', value: String(OPERATOR_PORT) },
+                { name: 'CAPSTAN_WEBHOOK_PORT', value: String(AGENT_WEBHOOK_PORT) },
+                { name: 'CAPSTAN_GIT_CACHE', value: '/var/cache/capstan/git' },
+                // The root filesystem is read-only: SSH keys are written beside the cache.
+                { name: 'TMPDIR', value: '/var/cache/capstan/tmp' },
+              ],
+              ports: [
+                { name: 'metrics', containerPort: OPERATOR_PORT, protocol: 'TCP' },
+                { name: 'webhook', containerPort: AGENT_WEBHOOK_PORT, protocol: 'TCP' },
+              ],
+              livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 10, failureThreshold: 3 },
+              readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 5, failureThreshold: 3 },
+              resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '512Mi' } },
+              securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+              volumeMounts: [{ name: 'cache', mountPath: '/var/cache/capstan' }],
+            }],
+            volumes: [{ name: 'cache', emptyDir: { sizeLimit: '1Gi' } }],
+          },
+        },
+      },
+    });
+    new ApiObject(this, 'service', {
+      apiVersion: 'v1', kind: 'Service', metadata: metadata(),
+      spec: {
+        selector,
+        ports: [
+          { name: 'webhook', port: AGENT_WEBHOOK_PORT, targetPort: 'webhook', protocol: 'TCP' },
+          { name: 'metrics', port: OPERATOR_PORT, targetPort: 'metrics', protocol: 'TCP' },
+        ],
+      },
+    });
+    if (props.sync) {
+      const issues = SyncType.specIssues(props.sync.spec);
+      if (issues.length) throw new ConstructPropsError(this, 'sync.spec', issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+      new ApiObject(this, 'sync', { apiVersion: SyncType.apiVersion, kind: SyncType.kind, metadata: { name: props.sync.name, namespace, labels }, spec: props.sync.spec });
+    }
+  }
+}

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hmacSha256 } from '../../../src/agent/index.js';
+import { SyncType } from '../../../src/constructs/schema/index.js';
+import { cliCommand } from '../../../src/devcluster/index.js';
+import { notifyAgents } from '../../../src/devcluster/git-notify.js';
+import type { KubeObject } from '../../../src/k8s/index.js';
+import { eventually, kubeconfigPath, useNamespace } from '../harness.js';
+import { condition, configMap, syncRef, TestRepository, type SyncObject } from './helpers.js';
+
+const run = promisify(execFile);
+const ns = useNamespace('agent-pod');
+const notified: Promise<number>[] = [];
+// Pushes reach the agent pod as on the local cluster: the post-receive hook tells the git server, which signs a delivery per Sync.
+const repo = new TestRepository((repository, refs) => notified.push(notifyAgents(ns.client, repository, [`host.capstan.internal:${repo.port}`], refs, () => undefined)));
+const getSync = () => ns.client.get<SyncObject>(syncRef(ns.name, 'app'));
+const cm = (name: string) => ns.client.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'configmaps', namespace: ns.name, name });
+
+/** `capstan bootstrap` of this namespace, as a user runs it; resolves its standard output. */
+async function bootstrap(...extra: string[]): Promise<string> {
+  const [node, ...args] = cliCommand();
+  const { stdout } = await run(node!, [...args, 'bootstrap', '--kubeconfig', kubeconfigPath(), '--url', repo.url('host.capstan.internal'), '-n', ns.name, '--name', 'app', '--secret', 'git', '--interval', '5s', '--timeout', '3m', ...extra], { timeout: 200_000 });
+  return stdout;
+}
+
+beforeAll(async () => {
+  await repo.start('0.0.0.0');
+  await ns.client.create({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, {
+    apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git' }, type: 'kubernetes.io/basic-auth', stringData: { username: 'capstan', password: repo.password },
+  });
+});
+
+afterAll(async () => {
+  // The install's cluster-scoped objects outlive the namespace: remove them, and free the CRD for the next install.
+  for (const name of [`capstan:agent:${ns.name}`, `capstan:agent:${ns.name}:apply`]) {
+    await ns.client.delete({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', name }).catch(() => undefined);
+    await ns.client.delete({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', name }).catch(() => undefined);
+  }
+  await ns.client.patch({ group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions', name: SyncType.crdName }, 'merge', { metadata: { annotations: { 'capstan.dev/inventory': null } } }).catch(() => undefined);
+  await repo.dispose();
+});
+
+describe('the agent as a pod on the local node', () => {
+  let first = '';
+
+  it('is installed by bootstrap and applies the repository, fetched from host.capstan.internal with in-cluster config', { timeout: 200_000 }, async () => {
+    first = await repo.commit('web config', { 'dist/app.yaml': configMap('web', { v: '1' }) });
+    const out = await bootstrap();
+    expect(out).toContain(`Sync ${ns.name}/app is Ready`);
+    const sync = await getSync();
+    expect(sync?.status?.lastAppliedRevision).toBe(first);
+    expect((await cm('web'))?.data).toEqual({ v: '1' });
+    const pods = await ns.client.list<KubeObject & { spec?: { nodeName?: string; serviceAccountName?: string }; status?: { phase?: string } }>({ group: '', version: 'v1', resource: 'pods', namespace: ns.name }, { labelSelector: 'app.kubernetes.io/name=capstan-agent' });
+    expect(pods.items).toHaveLength(1);
+    const pod = pods.items[0]!;
+    expect(pod.spec?.nodeName).toMatch(/^capstan-node-/);
+    expect(pod.spec?.serviceAccountName).toBe('capstan-agent');
+    const lease = await ns.client.get<KubeObject & { spec?: { holderIdentity?: string } }>({ group: 'coordination.k8s.io', version: 'v1', resource: 'leases', namespace: ns.name, name: 'capstan-agent-leader' });
+    expect(lease?.spec?.holderIdentity).toBe(pod.metadata.name);
+  });
+
+  it('applies the next push at the polling interval, at once on a webhook to the pod, and at once after a push through the post-receive hook', async () => {
+    const second = await repo.commit('v2', { 'dist/app.yaml': configMap('web', { v: '2' }) });
+    await eventually('the push to be applied by polling', async () => (await getSync())?.status?.lastAppliedRevision === second, 30_000);
+    expect((await cm('web'))?.data).toEqual({ v: '2' });
+
+    const pods = await ns.client.list<KubeObject & { status?: { podIP?: string } }>({ group: '', version: 'v1', resource: 'pods', namespace: ns.name }, { labelSelector: 'app.kubernetes.io/name=capstan-agent' });
+    const ip = pods.items[0]?.status?.podIP;
+    const secret = await ns.client.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name, name: 'app-webhook' });
+    const token = Buffer.from(secret?.data?.['token'] ?? '', 'base64').toString();
+    const third = await repo.commit('v3', { 'dist/app.yaml': configMap('web', { v: '3' }) });
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: third });
+    const res = await fetch(`http://${ip}:9292/hooks/${ns.name}/app`, { method: 'POST', headers: { 'X-Hub-Signature-256': `sha256=${hmacSha256(token, body)}` }, body });
+    expect(res.status).toBe(202);
+    await eventually('the webhook push to be applied', async () => (await getSync())?.status?.lastAppliedRevision === third, 10_000);
+    expect(condition(await getSync(), 'Ready')?.status).toBe('True');
+
+    notified.length = 0;
+    const fourth = await repo.commit('v4', { 'dist/app.yaml': configMap('web', { v: '4' }) });
+    expect(repo.pushes.at(-1)).toEqual([{ ref: 'refs/heads/main', before: third, after: fourth }]);
+    await eventually('the post-receive notification', async () => notified.length > 0);
+    expect(await notified[0]).toBe(1);
+    await eventually('the hooked push to be applied', async () => (await getSync())?.status?.lastAppliedRevision === fourth, 10_000);
+    expect((await cm('web'))?.data).toEqual({ v: '4' });
+  });
+
+  it('changes nothing when bootstrap runs again', { timeout: 200_000 }, async () => {
+    const out = JSON.parse(await bootstrap('-o', 'json')) as { entries: { action: string }[] };
+    expect(out.entries.length).toBeGreaterThan(5);
+    expect(out.entries.filter((e) => e.action !== 'unchanged')).toEqual([]);
+  });
+});
