@@ -15,10 +15,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeClient, loadKubeConfig, type KubeObject } from '../../src/k8s/index.js';
 import { EtcdClusterType } from '../../apps/etcd/etcd-cluster-type.js';
+import { EtcdClient } from '../../apps/etcd/operator/etcd-client.js';
 import { Writer } from '../../test/e2e/apps/etcd/writer.js';
 import { median, rssMiB, seconds } from '../lib.js';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, clusters: { type: 'string', default: '10' } } });
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, clusters: { type: 'string', default: '10' }, only: { type: 'string' } } });
+/** `--only kill` runs one part: create, scale, kill, upgrade or rss. */
+const part = (name: string) => !values.only || values.only === name;
 const RUNS = Number(values.runs);
 const CLUSTERS = Number(values.clusters);
 const kubeconfig = process.env.CAPSTAN_KUBECONFIG ?? path.join(homedir(), '.local/state/capstan/dev/kubeconfig');
@@ -27,6 +30,7 @@ const namespace = `etcd-bench-${randomBytes(3).toString('hex')}`;
 const log = (msg: string): void => void process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 type Cluster = typeof EtcdClusterType.types.object & KubeObject;
+const etcd = new EtcdClient(3000);
 const ref = (name?: string) => ({ group: EtcdClusterType.group, version: EtcdClusterType.version, resource: EtcdClusterType.plural, namespace, name });
 const crdRef = { group: 'apiextensions.k8s.io', version: 'v1', resource: 'customresourcedefinitions' };
 
@@ -60,6 +64,16 @@ async function remove(name: string): Promise<void> {
   await until(`${name}'s pods gone`, async () => (await client.list({ group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector: `app.kubernetes.io/instance=${name}` })).items.length === 0);
 }
 
+/** The decimal id of the leader, from the first member that answers its status call. */
+async function leaderOf(c: Cluster): Promise<string> {
+  const pods = await client.list<KubeObject & { status?: { podIP?: string } }>({ group: '', version: 'v1', resource: 'pods', namespace }, { labelSelector: `app.kubernetes.io/instance=${c.metadata.name}` });
+  for (const pod of pods.items) {
+    const status = await etcd.status(`http://${pod.status?.podIP}:2379`, 1000).catch(() => undefined);
+    if (status && status.leader !== '0') return status.leader;
+  }
+  throw new Error(`no member of ${c.metadata.name} knows a leader`);
+}
+
 function etcdPid(member: string): number {
   const pids = execFileSync('pgrep', ['-f', '--', `--name=${member} `], { encoding: 'utf8' }).trim().split('\n').map(Number);
   return pids.find((pid) => fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').includes(`--name=${member}`))!;
@@ -76,7 +90,7 @@ async function main(): Promise<void> {
   log(`operator pid ${operator.pid}, log ${logFile}`);
   const rows: [string, string, string][] = [];
   try {
-    for (const size of [3, 5]) {
+    for (const size of part('create') ? [3, 5] : []) {
       const runs: number[] = [];
       for (let i = 0; i < RUNS; i++) {
         const name = `create${size}-${i}`;
@@ -97,7 +111,7 @@ async function main(): Promise<void> {
     await create(name, 3);
     await ready(name, 3);
     const perMember: number[] = [];
-    for (let i = 0; i < RUNS; i++) {
+    for (let i = 0; i < (part('scale') ? RUNS : 0); i++) {
       const started = Date.now();
       await client.patch(ref(name), 'merge', { spec: { size: 5 } });
       await ready(name, 5);
@@ -106,18 +120,26 @@ async function main(): Promise<void> {
       await client.patch(ref(name), 'merge', { spec: { size: 3 } });
       await ready(name, 3);
     }
-    rows.push([`scale-out, per member (3 → 5: learner added, started, promoted; median of ${RUNS})`, seconds(median(perMember)), perMember.map(seconds).join(', ')]);
+    if (part('scale')) rows.push([`scale-out, per member (3 → 5: learner added, started, promoted; median of ${RUNS})`, seconds(median(perMember)), perMember.map(seconds).join(', ')]);
 
-    for (const role of ['follower', 'leader'] as const) {
+    for (const role of part('kill') ? (['follower', 'leader'] as const) : []) {
       const gaps: number[] = [];
       for (let i = 0; i < RUNS; i++) {
         const c = await ready(name, 3);
-        const victim = c.status!.members!.find((m) => (role === 'leader' ? m.leader : !m.leader))!;
+        // The leader as etcd says it now: the status may be a reconcile old.
+        const leaderId = await leaderOf(c);
+        const victim = c.status!.members!.find((m) => (role === 'leader') === (BigInt(`0x${m.id}`).toString() === leaderId))!;
         const writer = new Writer(client, namespace, name, `kill-${role}-${i}`);
         writer.start();
         await sleep(2000);
+        const podRef = { group: '', version: 'v1', resource: 'pods', namespace, name: victim.name };
+        type Pod = KubeObject & { status?: { podIP?: string; containerStatuses?: { restartCount: number }[] } };
+        const restarts = (await client.get<Pod>(podRef))!.status!.containerStatuses![0]!.restartCount;
         process.kill(etcdPid(victim.name), 'SIGKILL');
-        await until(`${victim.name} healthy again`, async () => (await client.get<Cluster>(ref(name)))?.status?.members?.find((m) => m.name === victim.name)?.healthy && Date.now());
+        await until(`${victim.name} restarted and answering`, async () => {
+          const pod = await client.get<Pod>(podRef);
+          return pod?.status?.containerStatuses?.[0]?.restartCount === restarts + 1 && (await etcd.status(`http://${pod.status.podIP}:2379`, 1000)).memberId;
+        });
         await sleep(2000);
         await writer.stop();
         gaps.push(writer.longestGapMs);
@@ -126,6 +148,26 @@ async function main(): Promise<void> {
       rows.push([`longest gap between acknowledged writes, SIGKILL of the ${role} (median of ${RUNS})`, `${median(gaps)} ms`, gaps.map((g) => `${g} ms`).join(', ')]);
     }
 
+    if (part('upgrade')) await upgrade(name, rows);
+    await remove(name);
+
+    if (part('rss')) {
+      for (let i = 0; i < CLUSTERS; i++) await create(`rss-${i}`, 1);
+      for (let i = 0; i < CLUSTERS; i++) await ready(`rss-${i}`, 1);
+      await sleep(30_000);
+      rows.push([`operator RSS with ${CLUSTERS} one-member clusters, 30 s after all Ready`, `${rssMiB(operator.pid!).toFixed(0)} MiB`, '']);
+    }
+  } finally {
+    operator.kill('SIGTERM');
+    await client.delete({ group: '', version: 'v1', resource: 'namespaces', name: namespace });
+    if (!crdExisted) await client.delete({ ...crdRef, name: EtcdClusterType.crdName });
+    client.close();
+  }
+  console.log(`| measure | median | runs |\n|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}`);
+}
+
+/** One upgrade 3.6.16 → 3.7.3 with a writer running. */
+async function upgrade(name: string, rows: [string, string, string][]): Promise<void> {
     const writer = new Writer(client, namespace, name, 'upgrade');
     writer.start();
     const started = Date.now();
@@ -137,19 +179,6 @@ async function main(): Promise<void> {
     const upgradeMs = Date.now() - started;
     await writer.stop();
     rows.push(['upgrade 3.6.16 → 3.7.3 of 3 members (snapshot, followers, leader last)', seconds(upgradeMs), `longest write gap ${writer.longestGapMs} ms, ${writer.acknowledged.length} writes, ${writer.failures} failed puts`]);
-    await remove(name);
-
-    for (let i = 0; i < CLUSTERS; i++) await create(`rss-${i}`, 1);
-    for (let i = 0; i < CLUSTERS; i++) await ready(`rss-${i}`, 1);
-    await sleep(30_000);
-    rows.push([`operator RSS with ${CLUSTERS} one-member clusters, 30 s after all Ready`, `${rssMiB(operator.pid!).toFixed(0)} MiB`, '']);
-  } finally {
-    operator.kill('SIGTERM');
-    await client.delete({ group: '', version: 'v1', resource: 'namespaces', name: namespace });
-    if (!crdExisted) await client.delete({ ...crdRef, name: EtcdClusterType.crdName });
-    client.close();
-  }
-  console.log(`| measure | median | runs |\n|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}`);
 }
 
 await main();

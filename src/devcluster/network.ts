@@ -126,7 +126,7 @@ export class PodNetwork {
 async function removeNetns(netns: string): Promise<void> {
   const pids = await exec('ip', ['netns', 'pids', netns]).catch(() => undefined);
   if (pids?.code !== 0) {
-    await fs.rm(`/etc/netns/${netns}`, { recursive: true, force: true });
+    await fs.rm(`/etc/netns/${netns}`, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     return;
   }
   for (const pid of pids.stdout.split('\n').map(Number).filter((n) => n > 0)) {
@@ -137,7 +137,7 @@ async function removeNetns(netns: string): Promise<void> {
     }
   }
   await exec('ip', ['netns', 'del', netns]);
-  await fs.rm(`/etc/netns/${netns}`, { recursive: true, force: true });
+  await fs.rm(`/etc/netns/${netns}`, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 }
 
 function ipSuffix(ip: string): string {

@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { defineKind, Kinds, refOf, type Manager, type ReconcileContext, type Request, type Result } from '../../../src/controller/index.js';
-import { isNotFound } from '../../../src/k8s/index.js';
+import { defineKind, Kinds, patchStatus, refOf, updateStatus, type Manager, type ReconcileContext, type Request, type Result } from '../../../src/controller/index.js';
+import { isNotFound, type KubeObject } from '../../../src/k8s/index.js';
 import { EtcdClusterType } from '../etcd-cluster-type.js';
 import { registerBackups } from './backup.js';
 import { EtcdClient, EtcdError, hexId } from './etcd-client.js';
@@ -46,7 +46,7 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
   if (!ctx.object || ctx.object.metadata.deletionTimestamp) return; // owner references take everything with it
   // The locked target lives in the status: read it from the API server, not from a cache that may
   // not have seen the last reconcile's status write yet and would hand back the previous target.
-  const live = await ctx.client.get(refOf(EtcdClusterType, req.namespace, req.name));
+  let live = await ctx.client.get(refOf(EtcdClusterType, req.namespace, req.name));
   if (!live || live.metadata.deletionTimestamp) return;
   const cluster = EtcdClusterType.view(live);
   const namespace = req.namespace!;
@@ -58,7 +58,7 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
   let target = status.observed;
   if (!target) {
     const refusal = versionRefusal(spec.version);
-    if (refusal) return stalled(ctx, `spec.version: ${refusal}`);
+    if (refusal) return stalled(ctx, live, `spec.version: ${refusal}`);
     target = wanted;
   }
 
@@ -85,6 +85,9 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
   const voters = observed.etcd?.members.filter((m) => !m.isLearner).length ?? 0;
   await ctx.apply(PodDisruptionBudgetKind, disruptionBudget(name, namespace, Math.max(voters, target.size)));
 
+  // Recorded before the first step toward it: an operator restarted mid-step finishes that step
+  // toward this target instead of undoing it for the previous one.
+  if (!isDeepStrictEqual(status.observed, target)) live = await patchStatus(ctx.client, EtcdClusterType, live, { observed: target });
   if (step.kind !== 'wait' && step.kind !== 'converged') ctx.log.info(step.why, { step: step.kind });
   const update: StatusUpdate = {};
   let outcome: Step = step;
@@ -98,7 +101,8 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
     await unstickLeader(err, ctx, etcd, observed, cluster.metadata.uid!);
   }
   const report = clusterStatus({ step: outcome, observed, target, wanted, refusal, previous: status, update });
-  await ctx.updateStatus(report.conditions, report.fields);
+  // Compared with the live object read above, so a lagging cache can neither skip nor undo a write.
+  await updateStatus(ctx.client, EtcdClusterType, live, report.conditions, report.fields);
   if (outcome.kind === 'converged') return { requeueAfter: requeue.converged };
   return { requeueAfter: outcome.kind === 'wait' ? requeue.waiting : requeue.afterStep };
 }
@@ -137,8 +141,8 @@ function specRefusal(target: { size: number; version: string }, wanted: { size: 
   return why ? `spec.version: ${why}` : undefined;
 }
 
-async function stalled(ctx: ReconcileContext, message: string): Promise<Result> {
-  await ctx.updateStatus([
+async function stalled(ctx: ReconcileContext, live: KubeObject, message: string): Promise<Result> {
+  await updateStatus(ctx.client, EtcdClusterType, live, [
     { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message: `${message}; no member was created` },
     { type: 'Ready', status: 'False', reason: 'InvalidSpec', message },
   ], { phase: 'Failed' });
