@@ -42,7 +42,12 @@ async function waitReady(namespace: string, timeoutMs: number): Promise<Cluster>
 
 /** The broker JVMs of pods in `namespace`, found by the pod DNS names in their command lines. */
 function brokerPids(namespace: string): number[] {
-  const out = execFileSync('pgrep', ['-f', 'kafka.Kafka /etc/kafka/capstan/server.properties'], { encoding: 'utf8' });
+  let out = '';
+  try {
+    out = execFileSync('pgrep', ['-f', 'kafka.Kafka /etc/kafka/capstan/server.properties'], { encoding: 'utf8' });
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
   return out.trim().split('\n').map(Number).filter((pid) => {
     try {
       return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(`.${namespace}.svc`);
@@ -99,7 +104,11 @@ async function oneRun(i: number): Promise<RunResult> {
 await kafkaRuntime.ensure('4.4.0', log);
 await installCrds(client);
 const results: RunResult[] = [];
-for (let i = 1; i <= RUNS; i++) results.push(await oneRun(i));
+for (let i = 1; i <= RUNS; i++) {
+  const r = await oneRun(i);
+  results.push(r);
+  log(`run ${i}: broker RSS ${r.brokerRss.map((m) => m.toFixed(0)).join(', ')} MiB, operator ${r.operatorRss.toFixed(0)} MiB`);
+}
 client.close();
 
 const all = (f: (r: RunResult) => number, fmt: (n: number) => string) => `${fmt(median(results.map(f)))} | ${results.map((r) => fmt(f(r))).join(', ')}`;
