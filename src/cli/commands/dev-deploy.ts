@@ -57,7 +57,7 @@ export async function runDevDeploy(opts: DevDeployOptions): Promise<number> {
   });
   if (code !== 0) return code;
   await printWhatRuns(state.kubeconfig);
-  process.stdout.write(`\nDeploy the next change: commit it (run \`npm run synth\` first when apps/ changed), then\n\n    git push ${remote.REMOTE} HEAD:main\n\nThe agent applies it about a second later; \`npx capstan sync status ${SYNC}\` shows where it is.\n`);
+  process.stdout.write(`\nDeploy the next change: commit it (run \`npm run synth\` first when apps/ changed), then\n\n    git push ${remote.REMOTE} HEAD:main\n\nThe post-receive hook tells the agent, which applies it at once; \`npx capstan sync status ${SYNC}\` shows where it is.\n`);
   return 0;
 }
 
