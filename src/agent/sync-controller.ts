@@ -113,7 +113,7 @@ export class SyncController {
       if (ready?.reason !== failure.reason || ready.message !== failure.message) {
         await ctx.record({ type: 'Warning', reason: failure.reason, action: 'Reconcile', note: failure.message });
       }
-      ctx.log.info('reconcile failed', { reason: failure.reason, revision: sha });
+      ctx.log.info('reconcile failed', { reason: failure.reason, revision: sha, message: failure.message });
       return { requeueAfter: retryMs };
     };
 

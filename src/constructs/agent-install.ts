@@ -38,7 +38,8 @@ export interface AgentInstallProps {
  * Everything that runs the sync agent: its namespace, the Sync CRD, a ServiceAccount, the rights
  * the agent needs for itself (a ClusterRole reading Syncs and their Secrets, writing their status
  * and Events; a Role for its leader-election Lease), the rights to apply what the repositories
- * hold (a second ClusterRole, all resources: what a repository holds is not known in advance), a
+ * hold (a second ClusterRole with every verb on every resource, as a repository may hold anything,
+ * RBAC included), a
  * Deployment running `capstan agent` with leader election and probes, and a Service for webhooks
  * (port 9292) and metrics (port 8080). With `sync`, the first Sync too.
  */
@@ -75,9 +76,8 @@ export class AgentInstall extends Construct {
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
     ]);
-    clusterRole('apply-role', clusterName(':apply'), [
-      { apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-    ]);
+    // Writing RBAC objects needs `bind` and `escalate` as well, or a repository could not hold a Role and its binding.
+    clusterRole('apply-role', clusterName(':apply'), [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
     new ApiObject(this, 'lease-role', {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata(),
       rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }],

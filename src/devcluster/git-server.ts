@@ -7,6 +7,22 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { execOrThrow } from './exec.js';
 
+/**
+ * Creates the bare repository `<name>.git` under `root` (default branch `main`, pushes over HTTP
+ * allowed) unless it exists, and (re)installs its post-receive hook; resolves its path.
+ */
+export async function createBareRepository(root: string, name: string): Promise<string> {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`repository name "${name}" must be letters, digits, '.', '_' and '-'`);
+  const dir = path.join(root, `${name}.git`);
+  if (!existsSync(dir)) {
+    await mkdir(root, { recursive: true });
+    await execOrThrow('git', ['init', '--bare', '-q', '--initial-branch=main', dir]);
+    await execOrThrow('git', ['-C', dir, 'config', 'http.receivepack', 'true']);
+  }
+  await writeFile(path.join(dir, 'hooks', 'post-receive'), POST_RECEIVE, { mode: 0o755 });
+  return dir;
+}
+
 /** Options of a {@link GitServer}. */
 export interface GitServerOptions {
   /** Directory holding the bare repositories (`<name>.git`). */
@@ -76,17 +92,9 @@ export class GitServer {
     });
   }
 
-  /** Creates the bare repository `<name>.git` (default branch `main`) unless it exists; resolves its path. */
-  async createRepository(name: string): Promise<string> {
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(name)) throw new Error(`repository name "${name}" must be letters, digits, '.', '_' and '-'`);
-    const dir = path.join(this.options.root, `${name}.git`);
-    if (!existsSync(dir)) {
-      await mkdir(this.options.root, { recursive: true });
-      await execOrThrow('git', ['init', '--bare', '-q', '--initial-branch=main', dir]);
-      await execOrThrow('git', ['-C', dir, 'config', 'http.receivepack', 'true']);
-    }
-    await writeFile(path.join(dir, 'hooks', 'post-receive'), POST_RECEIVE, { mode: 0o755 });
-    return dir;
+  /** Creates the bare repository `<name>.git` under the server's root unless it exists; resolves its path. */
+  createRepository(name: string): Promise<string> {
+    return createBareRepository(this.options.root, name);
   }
 
   /** Stops serving. */

@@ -2,6 +2,7 @@ import fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ClusterPorts } from './components.js';
+import type { LocalGitInfo } from './local-git.js';
 
 /** Options of one local cluster. */
 export interface ClusterOptions {
@@ -37,6 +38,8 @@ export interface ClusterState {
   simulatedNodes: string[];
   binDir?: string;
   startedAt: string;
+  /** The git server that makes `git push` deploy. */
+  git?: LocalGitInfo;
   /** Milliseconds from supervisor start to all nodes Ready. */
   readyAfterMs?: number;
 }

@@ -12,6 +12,7 @@ import { NodeAgent } from './node/agent.js';
 import { defaultImageMap, loadImageMap } from './node/images.js';
 import { simulatedNode } from './node/node-object.js';
 import { defaultStorageClass } from './node/provisioner.js';
+import { startLocalGit } from './local-git.js';
 import { createPki } from './pki.js';
 import { assertPortFree, freePort } from './ports.js';
 import { ManagedProcess } from './process.js';
@@ -41,7 +42,7 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
   const components: ManagedProcess[] = [];
   let agent: NodeAgent | undefined;
   let network: PodNetwork | undefined;
-  const servers: (net.Server | http.Server)[] = [];
+  const servers: (net.Server | http.Server | { close(): unknown })[] = [];
   let stopping = false;
   const shutdown = async (code: number) => {
     if (stopping) return;
@@ -143,6 +144,10 @@ export async function runSupervisor(options: ClusterOptions, exitWithParent: boo
       }
     }
     step('simulated nodes created');
+    const git = await startLocalGit(stateDir, network?.gateway ?? '127.0.0.1', new KubeClient(loadKubeConfig({ kubeconfig: kubeconfigs.admin })), (line) => console.log(line));
+    state.git = git.info;
+    servers.push(git);
+    step('git server ready');
     servers.push(await controlServer(stateDir, { 'kube-apiserver': apiserver, etcd, 'kube-controller-manager': kcm, 'kube-scheduler': scheduler }, paused));
     await waitFor('all nodes to be Ready', () => nodesReady(client, [...state.nodes, ...state.simulatedNodes]), undefined, 90_000);
 

@@ -6,12 +6,13 @@ export function registerAgentCommand(program: Command): void {
     .description('run the sync agent: keep every Sync\'s git revision applied, repair drift, receive webhooks')
     .option('--kubeconfig <file>', 'kubeconfig to use instead of KUBECONFIG or in-cluster config')
     .option('--context <name>', 'kubeconfig context')
+    .addOption(new Option('--namespace <ns>', 'reconcile only the Syncs of this namespace (empty: all)').env('CAPSTAN_WATCH_NAMESPACE'))
     .addOption(new Option('--leader-elect', 'take a Lease before reconciling').env('CAPSTAN_LEADER_ELECTION'))
     .addOption(new Option('--lease-namespace <ns>', 'namespace of the Lease (default: the pod\'s)').env('POD_NAMESPACE'))
     .addOption(new Option('--port <port>', '/metrics, /healthz and /readyz port').env('CAPSTAN_PORT').default('8080'))
     .addOption(new Option('--webhook-port <port>', 'webhook receiver port').env('CAPSTAN_WEBHOOK_PORT').default('9292'))
     .addOption(new Option('--cache-dir <dir>', 'where fetched repositories are cached').env('CAPSTAN_GIT_CACHE'))
-    .action(async (opts: { kubeconfig?: string; context?: string; leaderElect?: boolean | string; leaseNamespace?: string; port: string; webhookPort: string; cacheDir?: string }) => {
+    .action(async (opts: { kubeconfig?: string; context?: string; namespace?: string; leaderElect?: boolean | string; leaseNamespace?: string; port: string; webhookPort: string; cacheDir?: string }) => {
       const [{ KubeClient }, { Manager }, { registerAgent }] = await Promise.all([
         import('../../k8s/index.js'),
         import('../../controller/index.js'),
@@ -22,6 +23,7 @@ export function registerAgentCommand(program: Command): void {
       const manager = new Manager({
         client,
         name: 'agent',
+        namespace: opts.namespace || undefined,
         port: Number(opts.port),
         leaderElection: leaderElect ? { namespace: opts.leaseNamespace || client.defaultNamespace, name: 'capstan-agent-leader' } : false,
       });

@@ -23,6 +23,7 @@ function describe(state: ClusterState): string {
   ];
   if (state.ports) lines.push(`ports:        ${Object.entries(state.ports).map(([k, v]) => `${k}=${v}`).join(' ')}`);
   if (state.network) lines.push(`pod network:  ${state.network.cidr} (host reachable from pods at ${state.network.gateway}, host.capstan.internal)`);
+  if (state.git) lines.push(`git server:   ${state.git.url} (from pods ${state.git.podUrl}); \`capstan dev deploy\` pushes this checkout there`);
   if (state.readyAfterMs !== undefined) lines.push(`ready after:  ${(state.readyAfterMs / 1000).toFixed(1)} s`);
   return lines.join('\n');
 }
@@ -57,10 +58,23 @@ export function registerDevCommands(program: Command): void {
       console.log(binaries.dir);
     });
 
+  dev.command('deploy')
+    .description('push this checkout to the cluster\'s git server (remote "capstan"), bootstrap the sync agent to follow it, and wait until it is applied')
+    .addOption(stateDirOption())
+    .option('--path <dir>', 'directory of the repository holding the manifests', 'dist')
+    .option('--timeout <duration>', 'how long to wait for the first sync', '5m')
+    .action(async (opts: { stateDir: string; path: string; timeout: string }) => {
+      const { runDevDeploy } = await import('./dev-deploy.js');
+      process.exitCode = await runDevDeploy(opts);
+    });
+
   dev.command('down')
-    .description('stop the local cluster and remove its state; nothing keeps running')
+    .description('stop the local cluster and remove its state, and the "capstan" remote it added to this checkout; nothing keeps running')
     .addOption(stateDirOption())
     .action(async (opts: { stateDir: string }) => {
+      const remote = await import('../../devcluster/checkout-remote.js');
+      const root = await remote.checkoutRoot(process.cwd());
+      if (root && (await remote.removeCheckoutRemote(root))) console.log(`removed the remote ${remote.REMOTE} from ${root}`);
       const wasRunning = await down(opts.stateDir);
       console.log(wasRunning ? `stopped the cluster in ${opts.stateDir}` : `no cluster was running in ${opts.stateDir}; cleaned up what was left`);
     });

@@ -103,10 +103,13 @@ export class TestRepository {
   }
 }
 
-/** The sync agent run in the test process, as `capstan agent` runs it, with its webhook receiver on loopback. */
-export async function startAgent(): Promise<{ manager: Manager; agent: Agent; webhookPort: number; client: KubeClient; stop(): Promise<void> }> {
+/**
+ * The sync agent run in the test process, as `capstan agent --namespace` runs it (only the Syncs of
+ * `namespace`, so agents of other test files never reconcile them), with its webhook receiver on loopback.
+ */
+export async function startAgent(namespace: string): Promise<{ manager: Manager; agent: Agent; webhookPort: number; client: KubeClient; stop(): Promise<void> }> {
   const client = adminClient();
-  const manager = new Manager({ client, name: 'agent', port: 0, host: '127.0.0.1', logger: jsonLogger((process.env.CAPSTAN_LOG_LEVEL as 'info' | undefined) ?? 'silent'), gracefulShutdownMs: 10_000 });
+  const manager = new Manager({ client, name: 'agent', namespace, port: 0, host: '127.0.0.1', logger: jsonLogger((process.env.CAPSTAN_LOG_LEVEL as 'info' | undefined) ?? 'silent'), gracefulShutdownMs: 10_000 });
   const cacheDir = mkdtempSync(join(tmpdir(), 'capstan-agent-cache-'));
   const agent = registerAgent(manager, { cacheDir });
   const webhookPort = await agent.webhooks.listen(0, '127.0.0.1');

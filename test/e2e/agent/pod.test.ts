@@ -32,6 +32,10 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // This agent watches every namespace: stop it now rather than after the namespace's grace period.
+  await ns.client.delete({ group: 'apps', version: 'v1', resource: 'deployments', namespace: ns.name, name: 'capstan-agent' }).catch(() => undefined);
+  const pods = await ns.client.list({ group: '', version: 'v1', resource: 'pods', namespace: ns.name }, { labelSelector: 'app.kubernetes.io/name=capstan-agent' });
+  for (const pod of pods.items) await ns.client.delete({ group: '', version: 'v1', resource: 'pods', namespace: ns.name, name: pod.metadata.name }, { gracePeriodSeconds: 0 }).catch(() => undefined);
   // The install's cluster-scoped objects outlive the namespace: remove them, and free the CRD for the next install.
   for (const name of [`capstan:agent:${ns.name}`, `capstan:agent:${ns.name}:apply`]) {
     await ns.client.delete({ group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterrolebindings', name }).catch(() => undefined);

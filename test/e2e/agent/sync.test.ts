@@ -55,7 +55,7 @@ async function pushAndFail(message: string, files: Record<string, string | null>
 beforeAll(async () => {
   await installSyncCrd(ns.client);
   await repo.start();
-  agent = await startAgent();
+  agent = await startAgent(ns.name);
   const secret = (name: string, type: string, data: Record<string, string>) => ns.client.create({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, {
     apiVersion: 'v1', kind: 'Secret', metadata: { name }, type, stringData: data,
   });

@@ -1,0 +1,33 @@
+import { App, Chart } from 'cdk8s';
+import { describe, expect, it } from 'vitest';
+import { AgentInstall } from '../../../src/constructs/index.js';
+
+const synth = (props: ConstructorParameters<typeof AgentInstall>[2] = {}) => {
+  const chart = new Chart(new App(), 'agent');
+  new AgentInstall(chart, 'agent', props);
+  return chart.toJson() as { kind: string; metadata: { name: string; namespace?: string }; spec?: any; rules?: any[] }[];
+};
+
+describe('AgentInstall', () => {
+  it('holds the namespace, CRD, RBAC, Deployment, Service and the first Sync', () => {
+    const objects = synth({ namespace: 'gitops', sync: { name: 'apps', spec: { url: 'https://example.com/apps.git' } } });
+    expect(objects.map((o) => `${o.kind}/${o.metadata.name}`).sort()).toEqual([
+      'ClusterRole/capstan:agent:gitops', 'ClusterRole/capstan:agent:gitops:apply',
+      'ClusterRoleBinding/capstan:agent:gitops', 'ClusterRoleBinding/capstan:agent:gitops:apply',
+      'CustomResourceDefinition/syncs.capstan.dev', 'Deployment/capstan-agent', 'Namespace/gitops',
+      'Role/capstan-agent', 'RoleBinding/capstan-agent', 'Service/capstan-agent', 'ServiceAccount/capstan-agent', 'Sync/apps',
+    ]);
+    const deployment = objects.find((o) => o.kind === 'Deployment')!;
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.args).toEqual(['agent']);
+    expect(container.env).toEqual(expect.arrayContaining([{ name: 'CAPSTAN_LEADER_ELECTION', value: 'true' }]));
+    expect(container.readinessProbe.httpGet.path).toBe('/readyz');
+    expect(objects.find((o) => o.kind === 'Service')!.spec.ports.map((p: { port: number }) => p.port)).toEqual([9292, 8080]);
+    const own = objects.find((o) => o.metadata.name === 'capstan:agent:gitops')!;
+    expect(own.rules!.flatMap((r) => r.resources)).toEqual(['syncs', 'syncs/status', 'secrets', 'events']);
+  });
+
+  it('refuses a first Sync whose spec breaks the schema, naming the field', () => {
+    expect(() => synth({ sync: { name: 'apps', spec: { url: 'ftp://nope' } } })).toThrow(/sync\.spec: spec\.url/);
+  });
+});
