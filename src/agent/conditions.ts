@@ -70,9 +70,10 @@ export function failedConditions(failure: SyncFailure): ConditionInput[] {
   ];
 }
 
-/** The kstatus conditions while a revision is being applied. */
+/** The kstatus conditions while a new revision is being applied: Ready is Unknown until it is done. */
 export function progressingConditions(revision: string): ConditionInput[] {
   return [
+    { type: 'Ready', status: 'Unknown', reason: SyncReason.Progressing, message: `applying revision ${revision}` },
     { type: 'Reconciling', status: 'True', reason: SyncReason.Progressing, message: `applying revision ${revision}` },
   ];
 }
