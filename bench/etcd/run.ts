@@ -128,7 +128,9 @@ async function main(): Promise<void> {
         const c = await ready(name, 3);
         // The leader as etcd says it now: the status may be a reconcile old.
         const leaderId = await leaderOf(c);
-        const victim = c.status!.members!.find((m) => (role === 'leader') === (BigInt(`0x${m.id}`).toString() === leaderId))!;
+        // A different follower each run: three kills of one member within a minute is a crash loop, which the operator replaces.
+        const candidates = c.status!.members!.filter((m) => (role === 'leader') === (BigInt(`0x${m.id}`).toString() === leaderId));
+        const victim = candidates[i % candidates.length]!;
         const writer = new Writer(client, namespace, name, `kill-${role}-${i}`);
         writer.start();
         await sleep(2000);
@@ -138,7 +140,7 @@ async function main(): Promise<void> {
         process.kill(etcdPid(victim.name), 'SIGKILL');
         await until(`${victim.name} restarted and answering`, async () => {
           const pod = await client.get<Pod>(podRef);
-          return pod?.status?.containerStatuses?.[0]?.restartCount === restarts + 1 && (await etcd.status(`http://${pod.status.podIP}:2379`, 1000)).memberId;
+          return (pod?.status?.containerStatuses?.[0]?.restartCount ?? 0) > restarts && (await etcd.status(`http://${pod!.status!.podIP}:2379`, 1000)).memberId;
         });
         await sleep(2000);
         await writer.stop();

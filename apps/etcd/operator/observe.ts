@@ -14,7 +14,7 @@ export interface PodObject extends KubeObject {
       name: string;
       restartCount?: number;
       state?: { waiting?: { reason?: string }; running?: unknown; terminated?: { exitCode?: number; reason?: string } };
-      lastState?: { terminated?: { exitCode?: number; reason?: string } };
+      lastState?: { terminated?: { exitCode?: number; reason?: string; startedAt?: string; finishedAt?: string } };
     }[];
   };
 }
@@ -33,6 +33,15 @@ function selector(cluster: string): string {
   return Object.entries(clusterSelector(cluster)).map(([k, v]) => `${k}=${v}`).join(',');
 }
 
+/**
+ * Whether a run ended within a minute of starting: a member whose data is gone exits at once, while
+ * one killed from outside after running a while (an OOM kill, a node hiccup) is not crash-looping.
+ */
+function ranBriefly(run: { startedAt?: string; finishedAt?: string }): boolean {
+  if (!run.startedAt || !run.finishedAt) return true;
+  return Date.parse(run.finishedAt) - Date.parse(run.startedAt) < 60_000;
+}
+
 /** The plan's view of one pod. */
 export function podState(pod: PodObject): MemberPodState {
   const container = pod.status?.containerStatuses?.find((c) => c.name === 'etcd');
@@ -45,7 +54,7 @@ export function podState(pod: PodObject): MemberPodState {
     ready: pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
     deleting: Boolean(pod.metadata.deletionTimestamp),
     restarts: container?.restartCount ?? 0,
-    crashLooping: container?.state?.waiting?.reason === 'CrashLoopBackOff' || (now?.exitCode ?? 0) !== 0 || (last?.exitCode ?? 0) !== 0,
+    crashLooping: (now?.exitCode ?? 0) !== 0 || (last !== undefined && (last.exitCode ?? 0) !== 0 && ranBriefly(last)),
     oomKilled: last?.reason === 'OOMKilled' || now?.reason === 'OOMKilled',
     createdAt: String(pod.metadata.creationTimestamp ?? ''),
   };
