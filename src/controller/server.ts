@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOn } from '../k8s/index.js';
 import type { Registry } from 'prom-client';
 
 /** A named check; returns a reason string when failing, `undefined` when fine. */
@@ -22,21 +22,14 @@ export class ProbeServer {
   listen(port: number, host = '0.0.0.0'): Promise<number> {
     const server = http.createServer((req, res) => void this.handle(req, res));
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`cannot serve metrics and probes on ${host}:${port}: ${err.message}; pick another port`, { cause: err })));
-      server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-    });
+    return listenOn(server, port, host, 'serve metrics and probes');
   }
 
   /** Stops listening and closes idle connections. */
   close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    return closeServer(server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {

@@ -3,7 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { closeServer, listenOn } from '../k8s/index.js';
 import path from 'node:path';
 import { execOrThrow } from './exec.js';
 
@@ -82,13 +82,9 @@ export class GitServer {
   listen(port = 0, host = '127.0.0.1'): Promise<number> {
     const server = http.createServer((req, res) => this.handle(req, res));
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once('error', (err) => reject(new Error(`cannot serve git on ${host}:${port}: ${err.message}`, { cause: err })));
-      server.listen(port, host, () => {
-        const bound = (server.address() as AddressInfo).port;
-        this.notifyUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/-/post-receive/`;
-        resolve(bound);
-      });
+    return listenOn(server, port, host, 'serve git').then((bound) => {
+      this.notifyUrl = `http://${host.includes(':') ? `[${host}]` : host === '0.0.0.0' ? '127.0.0.1' : host}:${bound}/-/post-receive/`;
+      return bound;
     });
   }
 
@@ -101,11 +97,7 @@ export class GitServer {
   close(): Promise<void> {
     const server = this.server;
     this.server = undefined;
-    if (!server) return Promise.resolve();
-    return new Promise((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+    return closeServer(server);
   }
 
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {

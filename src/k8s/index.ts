@@ -6,3 +6,4 @@ export * from './client.js';
 export * from './discovery.js';
 export * from './time.js';
 export * from './lease.js';
+export * from './http-server.js';
