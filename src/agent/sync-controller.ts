@@ -6,6 +6,7 @@ import type { ObjectRef } from '../apply/index.js';
 import { classifyFailure, DependencyNotReadyError, failedConditions, progressingConditions, succeededConditions } from './conditions.js';
 import { DependencyTracker, dependencyNotReady } from './dependencies.js';
 import { DriftWatch } from './drift.js';
+import { finalizeSync, SYNC_FINALIZER } from './finalizer.js';
 import type { GitAuth } from './git/auth.js';
 import { describeReference, type GitSource, type GitReference } from './git/source.js';
 import { changeCounts, changedAnything, describeRevision, recordHistory, type HistoryEntry } from './history.js';
@@ -73,7 +74,10 @@ export class SyncController {
       this.dependencies.declare(req.namespace ?? '', req.name, []);
       return;
     }
-    if (isDeleting(ctx.object)) return;
+    if (isDeleting(ctx.object)) {
+      this.reader.forget(key);
+      return finalizeSync(ctx.object, ctx, { clientFor: (sa) => this.clientFor(req.namespace!, sa, ctx.client), discovery: this.discovery, fieldManager: AGENT_FIELD_MANAGER });
+    }
     const started = performance.now();
     try {
       return await this.reconcileSync(ctx.object, ctx);
@@ -103,6 +107,9 @@ export class SyncController {
       await updateStatus(ctx.client, SyncType, latest, [{ type: 'Reconciling', status: 'False', reason: 'Suspended', message: 'spec.suspend is true: nothing is fetched, applied or repaired until it is cleared' }]);
       return;
     }
+    // With prune, deleting the Sync deletes what it applied first; without, it leaves it all.
+    if (spec.prune) latest = await ctx.addFinalizer(SYNC_FINALIZER);
+    else latest = (await ctx.removeFinalizer(SYNC_FINALIZER)) ?? latest;
     const requested = object.metadata.annotations?.[RECONCILE_REQUESTED_ANNOTATION];
     const handled = requested !== undefined ? { lastHandledReconcileAt: requested } : {};
     const ref: GitReference = spec.revision ? { commit: spec.revision } : spec.ref;
@@ -148,7 +155,7 @@ export class SyncController {
       latest = await updateStatus(ctx.client, SyncType, latest, progressingConditions(described), { lastAttemptedRevision: sha });
     }
     const inventory = new SyncStatusInventory(ctx.client, namespace, name);
-    const client = spec.serviceAccountName ? this.clientAs(serviceAccountUser(namespace, spec.serviceAccountName)) : ctx.client;
+    const client = this.clientFor(namespace, spec.serviceAccountName, ctx.client);
     const engine = new ResourceManager(client, { fieldManager: AGENT_FIELD_MANAGER, defaultNamespace: spec.targetNamespace ?? namespace, discovery: this.discovery });
     let result;
     try {
@@ -194,8 +201,10 @@ export class SyncController {
     return undefined;
   }
 
-  /** One impersonating client per user, sharing the agent's connections. */
-  private clientAs(user: string): KubeClient {
+  /** The client a Sync reads and writes its objects with: the agent's own, or one impersonating its ServiceAccount (one per user, sharing the agent's connections). */
+  private clientFor(namespace: string, serviceAccountName: string | undefined, own: KubeClient): KubeClient {
+    if (!serviceAccountName) return own;
+    const user = serviceAccountUser(namespace, serviceAccountName);
     let client = this.impersonated.get(user);
     if (!client) this.impersonated.set(user, (client = this.manager.client.impersonating(user)));
     return client;

@@ -79,9 +79,12 @@ export class AgentInstall extends Construct {
       });
     };
     clusterRole('agent-role', clusterName(''), [
-      { apiGroups: [SyncType.group], resources: [SyncType.plural], verbs: ['get', 'list', 'watch'] },
+      // patch: the finalizer that deletes what a Sync applied when it is deleted.
+      { apiGroups: [SyncType.group], resources: [SyncType.plural], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [SyncType.group], resources: [`${SyncType.plural}/status`], verbs: ['get', 'patch', 'update'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      // Whether a deleted Sync's namespace is going too: then a failed prune does not hold it up.
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
       // spec.serviceAccountName: every read, dry-run, apply and prune of that Sync is made as its ServiceAccount.
       { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },

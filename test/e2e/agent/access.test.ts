@@ -95,3 +95,19 @@ describe('spec.dependsOn', () => {
     expect((await cm('web'))?.data).toEqual({ v: '1' });
   });
 });
+
+describe('deleting a Sync', () => {
+  it('deletes what it applied as its ServiceAccount', async () => {
+    await ns.client.delete(syncRef(ns.name, 'restricted'));
+    await eventually('restricted to be finalized and gone', async () => (await getSync('restricted')) === undefined, 30_000);
+    expect(await cm('restricted')).toBeUndefined();
+  });
+
+  it('leaves what it applied when prune is false, which also drops the finalizer', async () => {
+    await ns.client.patch(syncRef(ns.name, 'db'), 'merge', { spec: { prune: false } });
+    await eventually('db to drop its finalizer', async () => ((await getSync('db'))?.metadata.finalizers ?? []).length === 0, 30_000);
+    await ns.client.delete(syncRef(ns.name, 'db'));
+    await eventually('db to be gone', async () => (await getSync('db')) === undefined, 30_000);
+    expect((await cm('db'))?.data).toEqual({ v: '1' });
+  });
+});

@@ -134,6 +134,7 @@ export async function startAgent(namespace: string): Promise<{ manager: Manager;
   return {
     manager, agent, webhookPort, client,
     stop: async () => {
+      await deleteSyncs(client, namespace);
       await agent.webhooks.close();
       await manager.stop();
       await agent.controller.drift.stop();
@@ -141,6 +142,23 @@ export async function startAgent(namespace: string): Promise<{ manager: Manager;
       rmSync(cacheDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Deletes every Sync of `namespace` while an agent still runs, so that it handles their finalizers
+ * (pruning what they applied) and the namespace can go. A Sync still there after `timeoutMs` has its
+ * finalizers cleared, so that a failing test does not leave a namespace stuck.
+ */
+export async function deleteSyncs(client: KubeClient, namespace: string, timeoutMs = 60_000): Promise<void> {
+  const list = await client.list(syncRef(namespace)).catch(() => ({ items: [] as KubeObject[] }));
+  for (const sync of list.items) await client.delete(syncRef(namespace, sync.metadata.name)).catch(() => undefined);
+  try {
+    await eventually(`the Syncs of ${namespace} to be finalized`, async () => (await client.list(syncRef(namespace))).items.length === 0, timeoutMs);
+  } finally {
+    for (const sync of (await client.list(syncRef(namespace)).catch(() => ({ items: [] as KubeObject[] }))).items) {
+      await client.patch(syncRef(namespace, sync.metadata.name), 'merge', { metadata: { finalizers: null } }).catch(() => undefined);
+    }
+  }
 }
 
 /** How many reconciles of Syncs the manager finished. */

@@ -8,7 +8,7 @@ import { notifyAgents } from '../../../src/devcluster/git-notify.js';
 import type { KubeObject } from '../../../src/k8s/index.js';
 import { eventually, kubeconfigPath, useNamespace } from '../harness.js';
 import { SigningKeys } from '../../fixtures/signing-keys.js';
-import { condition, configMap, syncRef, TestRepository, type SyncObject } from './helpers.js';
+import { condition, configMap, deleteSyncs, syncRef, TestRepository, type SyncObject } from './helpers.js';
 
 const run = promisify(execFile);
 const ns = useNamespace('agent-pod');
@@ -33,6 +33,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deleteSyncs(ns.client, ns.name);
   // This agent watches every namespace: stop it now rather than after the namespace's grace period.
   await ns.client.delete({ group: 'apps', version: 'v1', resource: 'deployments', namespace: ns.name, name: 'capstan-agent' }).catch(() => undefined);
   const pods = await ns.client.list({ group: '', version: 'v1', resource: 'pods', namespace: ns.name }, { labelSelector: 'app.kubernetes.io/name=capstan-agent' });
