@@ -121,7 +121,7 @@ async function ensureWebhookSecret(client: import('../../k8s/index.js').KubeClie
   });
 }
 
-type SyncObject = import('../../k8s/index.js').KubeObject & { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+type SyncObject = import('../../k8s/index.js').KubeObject & { status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
 
 function readyMessage(sync: SyncObject): string {
   return sync.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '';
@@ -133,7 +133,9 @@ async function waitReady(client: import('../../k8s/index.js').KubeClient, ref: i
   let last = '';
   for (;;) {
     const sync = await client.get<SyncObject>(ref);
-    const conditions = sync?.status?.conditions ?? [];
+    // Conditions of an earlier generation (bootstrap run again with another spec) say nothing yet.
+    const current = sync?.status?.observedGeneration === sync?.metadata.generation;
+    const conditions = current ? sync?.status?.conditions ?? [] : [];
     const ready = conditions.find((c) => c.type === 'Ready');
     const stalled = conditions.find((c) => c.type === 'Stalled' && c.status === 'True');
     const line = ready ? `  Ready=${ready.status} ${ready.reason ?? ''}: ${ready.message ?? ''}` : '  waiting for the agent to report';

@@ -126,6 +126,31 @@ describe('the agent as a pod on the local node', () => {
     }
   });
 
+  it('with --least-privilege, drops the agent\'s write-anything role: a Sync applies only as its ServiceAccount', { timeout: 200_000 }, async () => {
+    const applyRole = { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'clusterroles', name: `capstan:agent:${ns.name}:apply` };
+    expect(await ns.client.get(applyRole)).toBeDefined();
+    const out = await bootstrap('--least-privilege', '--service-account', 'deployer');
+    expect(out).toContain(`Sync ${ns.name}/app is Ready`);
+    expect(await ns.client.get(applyRole)).toBeUndefined();
+    expect((await getSync())?.spec).toMatchObject({ serviceAccountName: 'deployer' });
+
+    const pushed = await repo.commit('as the deployer', { 'dist/app.yaml': configMap('web', { v: 'least' }), 'plain/app.yaml': configMap('plain', { v: '1' }) });
+    await eventually('the push to be applied as the deployer', async () => (await getSync())?.status?.lastAppliedRevision === pushed, 60_000);
+    expect((await cm('web'))?.data).toEqual({ v: 'least' });
+
+    await ns.client.create(syncRef(ns.name), {
+      apiVersion: 'capstan.dev/v1alpha1', kind: 'Sync', metadata: { name: 'plain', namespace: ns.name },
+      spec: { url: repo.url('host.capstan.internal'), secretRef: { name: 'git' }, path: 'plain', interval: '5s' },
+    });
+    const plain = await eventually('a Sync without a ServiceAccount to be refused', async () => {
+      const s = await ns.client.get<SyncObject>(syncRef(ns.name, 'plain'));
+      return condition(s, 'Ready')?.status === 'False' ? s : undefined;
+    }, 60_000);
+    expect(condition(plain, 'Ready')?.message).toContain(`User "system:serviceaccount:${ns.name}:capstan-agent" cannot patch resource "configmaps"`);
+    expect(await cm('plain')).toBeUndefined();
+    await ns.client.delete(syncRef(ns.name, 'plain'));
+  });
+
   it('has one writer among two replicas, and the standby takes over when the leader is killed', { timeout: 200_000 }, async () => {
     type Pod = KubeObject & { status?: { podIP?: string; conditions?: { type: string; status: string }[] } };
     const pods = async () => (await ns.client.list<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: ns.name }, { labelSelector: 'app.kubernetes.io/name=capstan-agent' })).items
