@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { KubeClient } from '../k8s/index.js';
 import { secretData } from './credentials.js';
 import type { GitAuth } from './git/auth.js';
-import { buildKeyring } from './git/keyring.js';
+import { buildKeyring, type Keyring } from './git/keyring.js';
 import type { GitSource, ResolvedReference } from './git/source.js';
 import { VerificationError } from './git/verify-error.js';
 import { verifyCommit, verifyTag } from './git/verify.js';
@@ -53,7 +53,7 @@ export class RevisionVerifier {
     this.passed.add(id);
   }
 
-  private async verifyTags(request: VerifyRequest, repo: string, keyring: Parameters<typeof verifyTag>[3]): Promise<void> {
+  private async verifyTags(request: VerifyRequest, repo: string, keyring: Keyring): Promise<void> {
     const { url, revision, auth, timeoutMs } = request;
     const tags = await this.source.remoteTags(url, auth, timeoutMs);
     const candidates = revision.tag ? [tags.get(revision.tag)].filter((t) => t !== undefined) : [...tags.values()].filter((t) => t.commit === revision.sha);

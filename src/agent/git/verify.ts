@@ -1,5 +1,4 @@
-import type { Keyring } from './keyring.js';
-import { ALLOWED_SIGNERS_KEY } from './keyring.js';
+import { ALLOWED_SIGNERS_KEY, type Keyring } from './keyring.js';
 import { runGit, runProgram } from './run.js';
 import type { RemoteTag } from './tags.js';
 import { VerificationError } from './verify-error.js';
