@@ -54,6 +54,12 @@ export class DependencyTracker {
     }
   }
 
+  /** Forgets a deleted Sync: what it waited for, and how ready it was last seen. */
+  forget(namespace: string, name: string): void {
+    this.declare(namespace, name, []);
+    this.ready.delete(`${namespace}/${name}`);
+  }
+
   /**
    * The Syncs to requeue for an event about Sync `obj`: those waiting for it, when its readiness
    * differs from what was last seen of it, so its other status writes requeue nothing.

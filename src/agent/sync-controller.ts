@@ -71,7 +71,7 @@ export class SyncController {
     const key = keyOf(req.namespace, req.name);
     if (!ctx.object) {
       this.reader.forget(key);
-      this.dependencies.declare(req.namespace ?? '', req.name, []);
+      this.dependencies.forget(req.namespace ?? '', req.name);
       return;
     }
     if (isDeleting(ctx.object)) {

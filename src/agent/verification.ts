@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { KubeClient } from '../k8s/index.js';
 import { secretData } from './credentials.js';
-import type { GitAuth } from './git/auth.js';
+import { CredentialsError, type GitAuth } from './git/auth.js';
 import { buildKeyring, type Keyring } from './git/keyring.js';
 import type { GitSource, ResolvedReference } from './git/source.js';
 import { VerificationError } from './git/verify-error.js';
@@ -37,7 +37,10 @@ export class RevisionVerifier {
   /** Resolves when the revision is signed as `verify` asks; throws {@link VerificationError} saying which commit and why. */
   async verify(request: VerifyRequest): Promise<void> {
     const { namespace, url, revision, verify } = request;
-    const data = await secretData(this.client, namespace, verify.secretRef.name, 'spec.verify.secretRef');
+    const data = await secretData(this.client, namespace, verify.secretRef.name, 'spec.verify.secretRef').catch((err: unknown) => {
+      // Without its keys no revision can be trusted: a verification failure, not a fetch failure.
+      throw err instanceof CredentialsError ? new VerificationError(err.message) : err;
+    });
     const keys = createHash('sha256').update(JSON.stringify(Object.entries(data).sort())).digest('hex');
     const id = JSON.stringify([namespace, url, revision.sha, revision.tag ?? '', verify.mode, keys]);
     if (this.passed.has(id)) return;

@@ -42,4 +42,14 @@ describe('the dependency tracker', () => {
     tracker.declare('apps', 'web', []);
     expect(tracker.changed(sync('db', 1, 1, 'True'))).toEqual([]);
   });
+
+  it('forgets a deleted Sync, so one of the same name starts afresh', () => {
+    const tracker = new DependencyTracker();
+    tracker.declare('apps', 'web', [{ name: 'db' }]);
+    expect(tracker.changed(sync('db', 1, 1, 'True'))).toEqual([{ namespace: 'apps', name: 'web' }]);
+    tracker.forget('apps', 'db');
+    expect(tracker.changed(sync('db', 1, 1, 'True'))).toEqual([{ namespace: 'apps', name: 'web' }]);
+    tracker.forget('apps', 'web');
+    expect(tracker.changed(sync('db', 1, 1, 'False'))).toEqual([]);
+  });
 });
