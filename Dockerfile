@@ -24,9 +24,10 @@ RUN find apps -name '*.ts' -not -name '*.test.ts' > /tmp/apps.txt \
  && test -f /out/apps/main.js
 
 FROM node:20-bookworm-slim
-# git: the sync agent fetches the application repository.
+# git: the sync agent fetches the application repository; openssh-client for ssh:// remotes and,
+# with gpg, for git to verify SSH- and GPG-signed commits (spec.verify).
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates \
+ && apt-get install -y --no-install-recommends git ca-certificates openssh-client gpg \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production
 WORKDIR /app

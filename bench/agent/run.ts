@@ -133,6 +133,9 @@ try {
     '',
   ].join('\n'));
 } finally {
+  // Deleted while the agent runs: its finalizer prunes what the Sync applied, and the namespace can go.
+  await admin.delete(syncRef).catch(() => undefined);
+  for (let i = 0; i < 120 && (await admin.get(syncRef).catch(() => undefined)); i++) await new Promise((r) => setTimeout(r, 500));
   await agent.webhooks.close();
   await manager.stop();
   await agent.controller.drift.stop();

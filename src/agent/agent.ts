@@ -45,7 +45,7 @@ export function registerAgent(manager: Manager, options: AgentOptions = {}): Age
       const sync = SyncType.view(cached);
       const secret = sync.spec.webhook?.secretRef.name;
       const token = secret ? (await secretData(manager.client, namespace, secret, 'spec.webhook.secretRef'))['token'] : undefined;
-      return { token: token || undefined, branch: sync.spec.revision || sync.spec.ref.commit || sync.spec.ref.tag ? undefined : sync.spec.ref.branch ?? 'main' };
+      return { token: token || undefined, branch: sync.spec.revision || sync.spec.ref.commit || sync.spec.ref.tag || sync.spec.ref.semver ? undefined : sync.spec.ref.branch ?? 'main' };
     },
   });
   return { controller, webhooks };

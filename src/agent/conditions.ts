@@ -5,6 +5,8 @@ import { UnsafePathError } from './git/paths.js';
 import { redact } from './git/redact.js';
 import { GitError } from './git/run.js';
 import { RevisionNotFoundError } from './git/source.js';
+import { InvalidRangeError } from './git/tags.js';
+import { VerificationError } from './git/verify-error.js';
 import { EmptyRevisionError } from './render.js';
 
 /** Why a Sync is where it is: the stage that failed, or how it went. */
@@ -13,6 +15,8 @@ export const SyncReason = {
   Progressing: 'Progressing',
   Suspended: 'Suspended',
   FetchFailed: 'FetchFailed',
+  VerificationFailed: 'VerificationFailed',
+  DependencyNotReady: 'DependencyNotReady',
   ValidationFailed: 'ValidationFailed',
   ApplyFailed: 'ApplyFailed',
   HealthCheckFailed: 'HealthCheckFailed',
@@ -21,6 +25,14 @@ export const SyncReason = {
 
 /** A reason of {@link SyncReason}. */
 export type SyncReasonValue = (typeof SyncReason)[keyof typeof SyncReason];
+
+/** A Sync of `spec.dependsOn` is not Ready at its current generation yet; the message names it. */
+export class DependencyNotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DependencyNotReadyError';
+  }
+}
 
 /** A failed stage: its reason, a message naming what failed, and whether retrying the same revision can help. */
 export interface SyncFailure {
@@ -47,7 +59,9 @@ export function classifyFailure(err: unknown, desired: readonly ObjectRef[], sec
   if (err instanceof GitError || err instanceof RevisionNotFoundError || err instanceof CredentialsError) {
     return { reason: SyncReason.FetchFailed, message: text(message), stalled: false };
   }
-  if (err instanceof ManifestError || err instanceof UnsafePathError || err instanceof EmptyRevisionError) {
+  if (err instanceof VerificationError) return { reason: SyncReason.VerificationFailed, message: text(message), stalled: true };
+  if (err instanceof DependencyNotReadyError) return { reason: SyncReason.DependencyNotReady, message: text(message), stalled: false };
+  if (err instanceof ManifestError || err instanceof UnsafePathError || err instanceof EmptyRevisionError || err instanceof InvalidRangeError) {
     return { reason: SyncReason.ValidationFailed, message: text(message), stalled: true };
   }
   if (err instanceof ApplyError) {

@@ -40,14 +40,20 @@ export function ungroupInventory(groups: readonly InventoryGroup[]): ObjectRef[]
 export class SyncStatusInventory implements InventoryStore {
   readonly id: string;
   readonly name: string;
-  readonly namespace: string;
+  /**
+   * No namespace to make sure of before the first save: the Sync holding the record exists, so its
+   * namespace does; and a Sync applying as its own ServiceAccount may not read Namespaces.
+   */
+  readonly namespace = undefined;
+  /** The Sync's namespace. */
+  readonly syncNamespace: string;
   readonly objects: readonly ObjectRef[];
   /** The Sync as last read or written by this store. */
   latest: KubeObject | undefined;
 
   constructor(private readonly client: KubeClient, namespace: string, name: string) {
     this.name = name;
-    this.namespace = namespace;
+    this.syncNamespace = namespace;
     this.id = `Sync/${namespace}/${name}`;
     this.objects = [{ apiVersion: SyncType.apiVersion, kind: SyncType.kind, namespace, name }];
   }
@@ -58,7 +64,7 @@ export class SyncStatusInventory implements InventoryStore {
 
   async load(): Promise<ObjectRef[] | undefined> {
     const sync = await this.client.get(this.ref());
-    if (!sync) throw new InventoryError(`Sync ${this.namespace}/${this.name} is gone: nothing is recorded for it`);
+    if (!sync) throw new InventoryError(`Sync ${this.syncNamespace}/${this.name} is gone: nothing is recorded for it`);
     this.latest = sync;
     const groups = (sync['status'] as { inventory?: InventoryGroup[] } | undefined)?.inventory;
     return groups ? ungroupInventory(groups) : undefined;
@@ -67,7 +73,7 @@ export class SyncStatusInventory implements InventoryStore {
   checkCapacity(objects: ObjectRef[]): void {
     const bytes = Buffer.byteLength(JSON.stringify(groupInventory(objects)));
     if (bytes > MAX_STATUS_INVENTORY_BYTES) {
-      throw new InventoryError(`the record of ${objects.length} objects takes ${Math.ceil(bytes / 1024)} KiB, more than the ${MAX_STATUS_INVENTORY_BYTES / 1024} KiB the status of Sync ${this.namespace}/${this.name} can hold: split the path over several Syncs`);
+      throw new InventoryError(`the record of ${objects.length} objects takes ${Math.ceil(bytes / 1024)} KiB, more than the ${MAX_STATUS_INVENTORY_BYTES / 1024} KiB the status of Sync ${this.syncNamespace}/${this.name} can hold: split the path over several Syncs`);
     }
   }
 
@@ -83,12 +89,12 @@ export class SyncStatusInventory implements InventoryStore {
         status: { inventory: groups },
       });
     } catch (err) {
-      if (isConflict(err)) throw new InventoryError(`Sync ${this.namespace}/${this.name} was changed by someone else while its inventory was being saved, so it was not overwritten: the next reconcile merges with it`, { cause: err });
+      if (isConflict(err)) throw new InventoryError(`Sync ${this.syncNamespace}/${this.name} was changed by someone else while its inventory was being saved, so it was not overwritten: the next reconcile merges with it`, { cause: err });
       throw err;
     }
   }
 
   private ref(subresource?: string): ResourceRef {
-    return { group: SyncType.group, version: SyncType.version, resource: SyncType.plural, namespace: this.namespace, name: this.name, subresource };
+    return { group: SyncType.group, version: SyncType.version, resource: SyncType.plural, namespace: this.syncNamespace, name: this.name, subresource };
   }
 }

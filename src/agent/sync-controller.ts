@@ -1,52 +1,60 @@
 import { ResourceManager, formatSummary, type Manifest } from '../apply/index.js';
 import { RECONCILE_REQUESTED_ANNOTATION, SyncType, type ObjectOf } from '../constructs/schema/index.js';
 import { isDeleting, keyOf, updateStatus, type Controller, type Manager, type ReconcileContext, type Request, type Result } from '../controller/index.js';
-import { Discovery, parseDuration, rfc3339, type KubeObject } from '../k8s/index.js';
+import { Discovery, parseDuration, rfc3339, type KubeClient, type KubeObject } from '../k8s/index.js';
 import type { ObjectRef } from '../apply/index.js';
-import { classifyFailure, failedConditions, progressingConditions, succeededConditions } from './conditions.js';
-import { syncCredentials } from './credentials.js';
+import { classifyFailure, DependencyNotReadyError, failedConditions, progressingConditions, succeededConditions } from './conditions.js';
+import { DependencyTracker, dependencyNotReady } from './dependencies.js';
 import { DriftWatch } from './drift.js';
-import { anonymous, type GitAuth } from './git/auth.js';
-import { describeReference, GitSource, type Commit, type GitReference } from './git/source.js';
+import { finalizeSync, SYNC_FINALIZER } from './finalizer.js';
+import type { GitAuth } from './git/auth.js';
+import { describeReference, type GitSource, type GitReference } from './git/source.js';
 import { changeCounts, changedAnything, describeRevision, recordHistory, type HistoryEntry } from './history.js';
 import { SyncStatusInventory, ungroupInventory } from './inventory-status.js';
 import type { AgentMetrics } from './metrics.js';
-import { renderFiles } from './render.js';
+import { RevisionReader, type Revision } from './revision-reader.js';
 
 /** The agent's field manager: the same as `capstan apply`'s, as every Capstan deployer writes with it. */
 export const AGENT_FIELD_MANAGER = 'capstan';
 /** A failed fetch is tried again after at most this long, whatever the interval. */
 const FETCH_RETRY_MS = 10_000;
 
-/** What the remote named last for one Sync, and when it was asked. */
-interface RemoteAnswer {
-  askedAt: number;
-  sha: string;
-  /** URL, ref and pin it was asked for: a change of any asks again. */
-  question: string;
+/** The user a Sync with `spec.serviceAccountName` applies as. */
+export function serviceAccountUser(namespace: string, name: string): string {
+  return `system:serviceaccount:${namespace}:${name}`;
 }
 
 /**
- * The `Sync` controller: fetch the revision, render it, hand it to the apply engine's `sync` verb
- * with the inventory in the Sync's status, and report conditions, revisions, history and an Event
- * per change set. The remote is asked for a new revision once per interval, on a webhook and on
- * request; a drift repair re-applies the revision already fetched.
+ * The `Sync` controller: wait for the Syncs it depends on, read the revision (fetch, verify,
+ * render), hand it to the apply engine's `sync` verb with the inventory in the Sync's status, as
+ * the Sync's ServiceAccount when it names one, and report conditions, revisions, history and an
+ * Event per change set. The remote is asked for a new revision once per interval, on a webhook and
+ * on request; a drift repair re-applies the revision already fetched.
  */
 export class SyncController {
-  private readonly answers = new Map<string, RemoteAnswer>();
   private readonly forced = new Set<string>();
   private readonly discovery: Discovery;
+  private readonly reader: RevisionReader;
+  private readonly dependencies = new DependencyTracker();
+  private readonly impersonated = new Map<string, KubeClient>();
   readonly drift: DriftWatch;
   private controller: Controller | undefined;
 
-  constructor(private readonly manager: Manager, private readonly source: GitSource, private readonly metrics: AgentMetrics) {
+  constructor(private readonly manager: Manager, source: GitSource, private readonly metrics: AgentMetrics) {
     this.discovery = new Discovery(manager.client);
+    this.reader = new RevisionReader(manager.client, source);
     this.drift = new DriftWatch(manager.client, this.discovery, AGENT_FIELD_MANAGER, (ns, name) => this.enqueue(ns, name), manager.logger);
   }
 
-  /** Registers the controller on the manager. */
+  /** Registers the controller on the manager; a Sync turning Ready or not requeues the Syncs that depend on it. */
   register(): void {
-    this.controller = this.manager.add({ name: 'sync', for: { kind: SyncType }, owns: [], watches: [], reconcile: (req, ctx) => this.reconcile(req, ctx) });
+    this.controller = this.manager.add({
+      name: 'sync',
+      for: { kind: SyncType },
+      owns: [],
+      watches: [{ kind: SyncType, map: (obj) => this.dependencies.changed(obj) }],
+      reconcile: (req, ctx) => this.reconcile(req, ctx),
+    });
   }
 
   /** Reconciles a Sync now and asks its remote for a new revision (a webhook, a push). */
@@ -62,10 +70,14 @@ export class SyncController {
   private async reconcile(req: Request, ctx: ReconcileContext): Promise<Result | void> {
     const key = keyOf(req.namespace, req.name);
     if (!ctx.object) {
-      this.answers.delete(key);
+      this.reader.forget(key);
+      this.dependencies.forget(req.namespace ?? '', req.name);
       return;
     }
-    if (isDeleting(ctx.object)) return;
+    if (isDeleting(ctx.object)) {
+      this.reader.forget(key);
+      return finalizeSync(ctx.object, ctx, { clientFor: (sa) => this.clientFor(req.namespace!, sa, ctx.client), discovery: this.discovery, fieldManager: AGENT_FIELD_MANAGER });
+    }
     const started = performance.now();
     try {
       return await this.reconcileSync(ctx.object, ctx);
@@ -90,23 +102,25 @@ export class SyncController {
     const status = sync.status ?? {};
     const interval = parseDuration(spec.interval);
     const timeoutMs = parseDuration(spec.timeout);
+    this.dependencies.declare(namespace, name, spec.dependsOn ?? []);
     if (spec.suspend) {
       await updateStatus(ctx.client, SyncType, latest, [{ type: 'Reconciling', status: 'False', reason: 'Suspended', message: 'spec.suspend is true: nothing is fetched, applied or repaired until it is cleared' }]);
       return;
     }
+    // With prune, deleting the Sync deletes what it applied first; without, it leaves it all.
+    if (spec.prune) latest = await ctx.addFinalizer(SYNC_FINALIZER);
+    else latest = (await ctx.removeFinalizer(SYNC_FINALIZER)) ?? latest;
     const requested = object.metadata.annotations?.[RECONCILE_REQUESTED_ANNOTATION];
     const handled = requested !== undefined ? { lastHandledReconcileAt: requested } : {};
     const ref: GitReference = spec.revision ? { commit: spec.revision } : spec.ref;
-    const refName = spec.revision ? `pinned ${spec.ref.branch ?? spec.ref.tag ?? 'commit'}` : spec.ref.branch ?? spec.ref.tag ?? 'commit';
+    const refName = spec.revision ? `pinned ${spec.ref.branch ?? spec.ref.tag ?? spec.ref.semver ?? 'commit'}` : spec.ref.branch ?? spec.ref.tag ?? spec.ref.semver ?? 'commit';
 
     await this.watchForDrift(ungroupInventory(status.inventory ?? []), ctx);
 
-    let auth: GitAuth = anonymous;
+    let secrets: readonly string[] = [];
     let sha: string | undefined;
-    let commit: Commit;
-    let manifests: Manifest[];
     const fail = async (err: unknown, retryMs: number, desired: Manifest[] = []): Promise<Result> => {
-      const failure = classifyFailure(err, desired.map((m) => ({ apiVersion: m.object.apiVersion ?? '', kind: m.object.kind ?? '', namespace: m.object.metadata.namespace, name: m.object.metadata.name ?? '' })), auth.secrets);
+      const failure = classifyFailure(err, desired.map((m) => ({ apiVersion: m.object.apiVersion ?? '', kind: m.object.kind ?? '', namespace: m.object.metadata.namespace, name: m.object.metadata.name ?? '' })), secrets);
       const ready = status.conditions?.find((c) => c.type === 'Ready');
       const extra = { ...handled, ...(sha ? { lastAttemptedRevision: sha } : {}) };
       latest = await updateStatus(ctx.client, SyncType, latest, failedConditions(failure), extra);
@@ -117,33 +131,32 @@ export class SyncController {
       return { requeueAfter: retryMs };
     };
 
-    try {
-      auth = await syncCredentials(ctx.client, namespace, spec.secretRef);
-      const question = JSON.stringify([spec.url, ref]);
-      const answer = this.answers.get(key);
-      const ask = this.forced.delete(key) || !answer || answer.question !== question || Date.now() - answer.askedAt >= interval * 0.9
-        || (requested !== undefined && requested !== status.lastHandledReconcileAt);
-      if (ask) {
-        sha = await this.source.resolve(spec.url, ref, auth, timeoutMs);
-        this.answers.set(key, { askedAt: Date.now(), sha, question });
-      } else sha = answer.sha;
-      commit = await this.source.fetch(spec.url, sha, ref, auth, timeoutMs);
-      const files = await this.source.files(spec.url, sha, spec.path);
-      manifests = renderFiles(files, { path: spec.path, revision: sha, allowEmpty: spec.allowEmpty });
-    } catch (err) {
-      this.answers.delete(key);
-      return fail(err, Math.min(interval, FETCH_RETRY_MS));
-    } finally {
-      await auth.dispose();
-    }
+    const waiting = await this.waitingFor(namespace, name, spec.dependsOn ?? [], ctx.client);
+    // Not a poll: the dependency turning Ready requeues this Sync; the interval only backs that up.
+    if (waiting) return fail(new DependencyNotReadyError(waiting), interval);
 
-    const revision = describeRevision(refName, sha);
+    let revision: Revision;
+    try {
+      const ask = this.forced.delete(key) || (requested !== undefined && requested !== status.lastHandledReconcileAt);
+      revision = await this.reader.read(
+        { key, namespace, spec: { ...spec, ref }, ask, intervalMs: interval, timeoutMs, onResolved: (resolved) => (sha = resolved) },
+        (auth: GitAuth) => (secrets = auth.secrets),
+      );
+    } catch (err) {
+      return fail(err, Math.min(interval, FETCH_RETRY_MS));
+    }
+    const { commit, manifests } = revision;
+    sha = commit.sha;
+
+    // A semver range is named by the tag it picked.
+    const described = describeRevision(ref.semver && revision.resolved.tag ? revision.resolved.tag : refName, sha);
     const isNew = sha !== status.lastAppliedRevision;
     if (isNew && sha !== status.lastAttemptedRevision) {
-      latest = await updateStatus(ctx.client, SyncType, latest, progressingConditions(revision), { lastAttemptedRevision: sha });
+      latest = await updateStatus(ctx.client, SyncType, latest, progressingConditions(described), { lastAttemptedRevision: sha });
     }
     const inventory = new SyncStatusInventory(ctx.client, namespace, name);
-    const engine = new ResourceManager(ctx.client, { fieldManager: AGENT_FIELD_MANAGER, defaultNamespace: spec.targetNamespace ?? namespace, discovery: this.discovery });
+    const client = this.clientFor(namespace, spec.serviceAccountName, ctx.client);
+    const engine = new ResourceManager(client, { fieldManager: AGENT_FIELD_MANAGER, defaultNamespace: spec.targetNamespace ?? namespace, discovery: this.discovery });
     let result;
     try {
       result = await engine.sync(manifests, inventory, { prune: spec.prune, wait: spec.wait, timeoutMs, allowEmpty: spec.allowEmpty, lockWaitMs: 0 });
@@ -163,9 +176,10 @@ export class SyncController {
       extra['lastAppliedTime'] = now;
       extra['history'] = recordHistory(status.history, entry);
     }
-    latest = await updateStatus(ctx.client, SyncType, latest, succeededConditions(revision), extra);
+    latest = await updateStatus(ctx.client, SyncType, latest, succeededConditions(described), extra);
     if (changed || isNew) {
-      const what = isNew ? `applied ${revision} (${describeReference(ref)}, "${commit.subject}")` : `repaired drift at ${revision}`;
+      const by = revision.resolved.tag && ref.semver ? `${describeReference(ref)}: tag ${revision.resolved.tag}` : describeReference(ref);
+      const what = isNew ? `applied ${described} (${by}, "${commit.subject}")` : `repaired drift at ${described}`;
       await ctx.record({ reason: isNew ? 'ReconciliationSucceeded' : 'DriftRepaired', action: 'Apply', note: `${what}: ${formatSummary(result)}` });
     }
     if (!isNew && counts.created + counts.configured > 0) this.metrics.driftCorrections.inc({ namespace, name }, counts.created + counts.configured);
@@ -173,6 +187,27 @@ export class SyncController {
     this.metrics.applied(namespace, name, sha);
     ctx.log.info('reconciled', { revision: sha, ...counts });
     return { requeueAfter: interval };
+  }
+
+  /** Why the Sync must wait for one of `dependsOn`, read now; `undefined` when all are Ready at their generation. */
+  private async waitingFor(namespace: string, name: string, dependsOn: readonly { name: string; namespace?: string | undefined }[], client: KubeClient): Promise<string | undefined> {
+    for (const dep of dependsOn) {
+      const ns = dep.namespace ?? namespace;
+      if (ns === namespace && dep.name === name) return 'spec.dependsOn names this Sync itself, which it can never wait for: remove that entry';
+      const found = await client.get({ group: SyncType.group, version: SyncType.version, resource: SyncType.plural, namespace: ns, name: dep.name });
+      const why = dependencyNotReady(ns, dep.name, found);
+      if (why) return `spec.dependsOn: ${why}`;
+    }
+    return undefined;
+  }
+
+  /** The client a Sync reads and writes its objects with: the agent's own, or one impersonating its ServiceAccount (one per user, sharing the agent's connections). */
+  private clientFor(namespace: string, serviceAccountName: string | undefined, own: KubeClient): KubeClient {
+    if (!serviceAccountName) return own;
+    const user = serviceAccountUser(namespace, serviceAccountName);
+    let client = this.impersonated.get(user);
+    if (!client) this.impersonated.set(user, (client = this.manager.client.impersonating(user)));
+    return client;
   }
 
   private async watchForDrift(objects: ObjectRef[], ctx: ReconcileContext): Promise<void> {

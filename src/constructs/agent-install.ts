@@ -30,6 +30,14 @@ export interface AgentInstallProps {
    * @default 1
    */
   readonly replicas?: number;
+  /**
+   * Leave out the ClusterRole that lets the agent write anything. The agent keeps what it needs for
+   * itself: reading every kind (it watches what it applied, to repair drift) and impersonating
+   * ServiceAccounts. Every Sync must then name a `serviceAccountName` whose rights cover what it
+   * applies; a Sync without one is refused by the API server object by object.
+   * @default false
+   */
+  readonly leastPrivilege?: boolean;
   /** The first Sync, in the agent's namespace: its name and spec. @default none */
   readonly sync?: { readonly name: string; readonly spec: SpecOf<typeof SyncType> };
 }
@@ -37,9 +45,9 @@ export interface AgentInstallProps {
 /**
  * Everything that runs the sync agent: its namespace, the Sync CRD, a ServiceAccount, the rights
  * the agent needs for itself (a ClusterRole reading Syncs and their Secrets, writing their status
- * and Events; a Role for its leader-election Lease), the rights to apply what the repositories
- * hold (a second ClusterRole with every verb on every resource, as a repository may hold anything,
- * RBAC included), a
+ * and Events, impersonating the ServiceAccounts Syncs name; a Role for its leader-election Lease),
+ * the rights to apply what the repositories hold (a second ClusterRole with every verb on every
+ * resource, as a repository may hold anything, RBAC included; left out with `leastPrivilege`), a
  * Deployment running `capstan agent` with leader election and probes, and a Service for webhooks
  * (port 9292) and metrics (port 8080). With `sync`, the first Sync too.
  */
@@ -71,13 +79,19 @@ export class AgentInstall extends Construct {
       });
     };
     clusterRole('agent-role', clusterName(''), [
-      { apiGroups: [SyncType.group], resources: [SyncType.plural], verbs: ['get', 'list', 'watch'] },
+      // patch: the finalizer that deletes what a Sync applied when it is deleted.
+      { apiGroups: [SyncType.group], resources: [SyncType.plural], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [SyncType.group], resources: [`${SyncType.plural}/status`], verbs: ['get', 'patch', 'update'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      // Whether a deleted Sync's namespace is going too: then a failed prune does not hold it up.
+      { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
+      // spec.serviceAccountName: every read, dry-run, apply and prune of that Sync is made as its ServiceAccount.
+      { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] },
+      ...(props.leastPrivilege ? [{ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] }] : []),
     ]);
     // Writing RBAC objects needs `bind` and `escalate` as well, or a repository could not hold a Role and its binding.
-    clusterRole('apply-role', clusterName(':apply'), [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
+    if (!props.leastPrivilege) clusterRole('apply-role', clusterName(':apply'), [{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
     new ApiObject(this, 'lease-role', {
       apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: metadata(),
       rules: [{ apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] }],

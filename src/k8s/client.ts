@@ -59,6 +59,8 @@ export class KubeClient {
   private headers: Record<string, string> = {};
   private authLoadedAt = 0;
   private counter: RequestCounter | undefined;
+  /** The client whose connection and credentials an impersonating client borrows. */
+  private parent: KubeClient | undefined;
 
   constructor(config: ClusterAccess, counter?: RequestCounter) {
     this.config = config;
@@ -69,6 +71,19 @@ export class KubeClient {
   /** A client from kubectl-style options (see {@link loadKubeConfig}). */
   static connect(options: ConnectOptions = {}, counter?: RequestCounter): KubeClient {
     return new KubeClient(loadKubeConfig(options), counter);
+  }
+
+  /**
+   * A client that acts as `user` (the `Impersonate-User` header) with this client's credentials and
+   * connections: every request is authorized as that user, who must be allowed to be impersonated
+   * (verb `impersonate`). A service-account user (`system:serviceaccount:<ns>:<name>`) gets its
+   * groups from the API server.
+   */
+  impersonating(user: string): KubeClient {
+    const root = this.parent ?? this;
+    const client = new KubeClient({ ...root.config, impersonate: user }, root.counter);
+    client.parent = root;
+    return client;
   }
 
   /** The namespace of the current context, `default` when it names none. */
@@ -188,13 +203,14 @@ export class KubeClient {
     return { stop: () => controller.abort(), done };
   }
 
-  /** Frees the keep-alive sockets so the process can exit. */
+  /** Frees the keep-alive sockets so the process can exit (an impersonating client leaves its parent's alone). */
   close(): void {
     this.agent?.destroy();
     this.agent = undefined;
   }
 
   private async connection(): Promise<{ agent: https.Agent | http.Agent; headers: Record<string, string> }> {
+    if (this.parent) return this.parent.connection();
     // Tokens from files (in-cluster, projected) rotate: re-read credentials every minute.
     if (!this.agent || Date.now() - this.authLoadedAt > 60_000) {
       const tls = await this.credentials();
@@ -239,6 +255,7 @@ export class KubeClient {
     this.counter?.record(spec.method, spec.path, isWatch);
     const payload = spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
     const requestHeaders: Record<string, string> = { ...headers, Accept: 'application/json' };
+    if (this.config.impersonate) requestHeaders['Impersonate-User'] = this.config.impersonate;
     if (payload !== undefined) {
       requestHeaders['Content-Type'] = spec.contentType ?? 'application/json';
       requestHeaders['Content-Length'] = String(Buffer.byteLength(payload));

@@ -34,6 +34,8 @@ export interface ClusterAccess {
   tokenFile?: string | undefined;
   username?: string | undefined;
   password?: string | undefined;
+  /** Act as this user (`Impersonate-User`), e.g. `system:serviceaccount:<namespace>:<name>`. */
+  impersonate?: string | undefined;
   /**
    * The kubeconfig file and context, kept when the user authenticates through an exec plugin or
    * auth provider: those are delegated to client-node's loader, which is loaded only then.
@@ -132,6 +134,7 @@ function fromKubeconfig(files: string[], contextName: string | undefined): Clust
     tokenFile: str(user.tokenFile) ? path.resolve(userDir, str(user.tokenFile)!) : undefined,
     username: str(user.username),
     password: str(user.password),
+    impersonate: str(user.as),
   };
   if (!access.server) throw new Error(`cluster "${clusterEntry.name}" in kubeconfig ${where} has no server`);
   if (user.exec || user['auth-provider']) access.delegate = { file: files.length === 1 ? files[0] : undefined, context: name };

@@ -26,11 +26,32 @@ export interface GitRun {
   signal?: AbortSignal | undefined;
 }
 
+/** How a program ended: exit code, standard output, and the last 4 KiB of standard error. */
+export interface ProgramExit {
+  code: number;
+  stdout: Buffer;
+  stderr: string;
+}
+
 /**
  * Runs `git args…` without a terminal or credential prompt and resolves its standard output. A
  * failure rejects with {@link GitError} carrying git's last lines of stderr, redacted.
  */
-export function runGit(args: string[], run: GitRun = {}): Promise<Buffer> {
+export async function runGit(args: string[], run: GitRun = {}): Promise<Buffer> {
+  const exit = await runProgram('git', args, run);
+  if (exit.code !== 0) {
+    const tail = exit.stderr.trim().split('\n').slice(-3).join('; ');
+    throw new GitError(redact(`git ${args[0] ?? ''} failed (exit ${exit.code})${tail ? `: ${tail}` : ''}`, run.secrets));
+  }
+  return exit.stdout;
+}
+
+/**
+ * Runs `program args…` (git, or a program git works with, such as gpg) in git's non-interactive
+ * environment and resolves how it ended, whatever its exit code; it rejects with {@link GitError}
+ * only when the program could not run, timed out, was stopped or printed too much.
+ */
+export function runProgram(program: string, args: string[], run: GitRun = {}): Promise<ProgramExit> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     GIT_TERMINAL_PROMPT: '0',
@@ -42,9 +63,10 @@ export function runGit(args: string[], run: GitRun = {}): Promise<Buffer> {
   };
   const limit = run.maxOutputBytes ?? 64 * 1024 * 1024;
   const timeoutMs = run.timeoutMs ?? 60_000;
-  const what = `git ${args[0] ?? ''}`;
+  const what = program === 'git' ? `git ${args[0] ?? ''}` : program;
   return new Promise((resolve, reject) => {
-    const child = spawn('git', run.cwd ? ['-C', run.cwd, ...args] : args, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const git = program === 'git';
+    const child = spawn(program, run.cwd && git ? ['-C', run.cwd, ...args] : args, { env, cwd: git ? undefined : run.cwd, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const out: Buffer[] = [];
     let size = 0;
     let stderr = '';
@@ -68,18 +90,14 @@ export function runGit(args: string[], run: GitRun = {}): Promise<Buffer> {
     child.stderr.on('data', (d: Buffer) => {
       stderr = (stderr + d.toString()).slice(-4096);
     });
-    child.stdin.on('error', () => undefined); // git may exit before reading all of it
+    child.stdin.on('error', () => undefined); // the program may exit before reading all of it
     child.stdin.end(run.input ?? '');
-    child.on('error', (err) => kill(new GitError(`cannot run git (${err.message}): is git installed and on PATH?`)));
+    child.on('error', (err) => kill(new GitError(`cannot run ${program} (${err.message}): is it installed and on PATH?`)));
     child.on('close', (code) => {
       clearTimeout(timer);
       run.signal?.removeEventListener('abort', onAbort);
       if (failure) return reject(new GitError(redact(failure.message, run.secrets), failure.timedOut));
-      if (code !== 0) {
-        const tail = stderr.trim().split('\n').slice(-3).join('; ');
-        return reject(new GitError(redact(`${what} failed (exit ${code})${tail ? `: ${tail}` : ''}`, run.secrets)));
-      }
-      resolve(Buffer.concat(out));
+      resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr });
     });
   });
 }

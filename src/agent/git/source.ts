@@ -5,12 +5,22 @@ import { join } from 'node:path';
 import type { GitAuth } from './auth.js';
 import { isManifestFile, repositoryPath, resolveSymlink, UnsafePathError } from './paths.js';
 import { GitError, runGit } from './run.js';
+import { highestInRange, parseRemoteTags, type RemoteTag } from './tags.js';
 
-/** What a Sync follows: one of a branch, a tag or a commit. */
+/** What a Sync follows: one of a branch, a tag, a semver range of tags or a commit. */
 export interface GitReference {
   branch?: string | undefined;
   tag?: string | undefined;
+  semver?: string | undefined;
   commit?: string | undefined;
+}
+
+/** What a reference names on the remote now. */
+export interface ResolvedReference {
+  /** The commit SHA. */
+  sha: string;
+  /** The tag, for a tag or a semver range: the one the range picked. */
+  tag?: string | undefined;
 }
 
 /** A fetched commit. */
@@ -51,6 +61,7 @@ export class RevisionNotFoundError extends Error {
 export function describeReference(ref: GitReference): string {
   if (ref.commit) return `commit ${ref.commit}`;
   if (ref.tag) return `tag ${ref.tag}`;
+  if (ref.semver) return `semver ${ref.semver}`;
   return `branch ${ref.branch ?? 'main'}`;
 }
 
@@ -70,9 +81,18 @@ export class GitSource {
     this.maxManifestBytes = limits.maxManifestBytes ?? 64 * 1024 * 1024;
   }
 
-  /** The commit SHA `ref` names on the remote now (a commit names itself and costs nothing). */
-  async resolve(url: string, ref: GitReference, auth: GitAuth, timeoutMs: number): Promise<string> {
-    if (ref.commit) return ref.commit;
+  /**
+   * The commit `ref` names on the remote now (a commit names itself and costs nothing); a semver
+   * range picks the highest matching tag of `ls-remote --tags`.
+   */
+  async resolve(url: string, ref: GitReference, auth: GitAuth, timeoutMs: number): Promise<ResolvedReference> {
+    if (ref.commit) return { sha: ref.commit };
+    if (ref.semver) {
+      const tags = await this.remoteTags(url, auth, timeoutMs);
+      const tag = highestInRange(tags.keys(), ref.semver);
+      if (!tag) throw new RevisionNotFoundError(`no tag of the remote is a version in ${describeReference(ref)} (${tags.size} tag(s) listed): push one, or fix spec.ref.semver`);
+      return { sha: tags.get(tag)!.commit, tag };
+    }
     const names = ref.tag ? [`refs/tags/${ref.tag}`, `refs/tags/${ref.tag}^{}`] : [`refs/heads/${ref.branch ?? 'main'}`];
     const out = (await runGit(['ls-remote', '--', url, ...names], { env: auth.env, secrets: auth.secrets, timeoutMs })).toString();
     const found = new Map(out.split('\n').filter(Boolean).map((line) => {
@@ -81,7 +101,28 @@ export class GitSource {
     }));
     const sha = found.get(names[1] ?? '') ?? found.get(names[0]!);
     if (!sha) throw new RevisionNotFoundError(`the remote has no ${describeReference(ref)}: push it, or fix spec.ref`);
-    return sha;
+    return { sha, tag: ref.tag };
+  }
+
+  /** Every tag of the remote (`git ls-remote --tags`), by name. */
+  async remoteTags(url: string, auth: GitAuth, timeoutMs: number): Promise<Map<string, RemoteTag>> {
+    const out = await runGit(['ls-remote', '--tags', '--', url], { env: auth.env, secrets: auth.secrets, timeoutMs });
+    return parseRemoteTags(out.toString());
+  }
+
+  /** Makes sure the tag object of annotated tag `tag` is in the cache (a fetch keeps only commits otherwise). */
+  fetchTag(url: string, tag: RemoteTag, auth: GitAuth, timeoutMs: number): Promise<void> {
+    return this.serialized(url, async () => {
+      const repo = this.repository(url);
+      if (await runGit(['cat-file', '-e', tag.object], { cwd: repo }).then(() => true, () => false)) return;
+      const run = { cwd: repo, env: auth.env, secrets: auth.secrets, timeoutMs };
+      await runGit(['fetch', '--depth', '1', '--no-tags', '-q', '--', url, `+refs/tags/${tag.name}:refs/capstan/tags/${tag.name}`], run);
+    });
+  }
+
+  /** The bare repository that caches `url`, for git commands that read it (signature checks). */
+  cacheOf(url: string): string {
+    return this.repository(url);
   }
 
   /** Makes sure commit `sha` is in the cache, fetching it shallow when missing; resolves its subject. */
@@ -94,7 +135,7 @@ export class GitSource {
       }
       if (!(await this.has(repo, sha))) {
         const run = { cwd: repo, env: auth.env, secrets: auth.secrets, timeoutMs };
-        const refspec = ref.commit ? sha : `+refs/${ref.tag ? 'tags' : 'heads'}/${ref.tag ?? ref.branch ?? 'main'}:refs/capstan/fetched`;
+        const refspec = ref.commit || ref.semver ? sha : `+refs/${ref.tag ? 'tags' : 'heads'}/${ref.tag ?? ref.branch ?? 'main'}:refs/capstan/fetched`;
         await runGit(['fetch', '--depth', '1', '--no-tags', '-q', '--', url, refspec], run);
         // The branch may have moved since ls-remote: ask for the commit itself.
         if (!(await this.has(repo, sha))) await runGit(['fetch', '--depth', '1', '--no-tags', '-q', '--', url, sha], run);

@@ -15,6 +15,8 @@ export interface BootstrapOptions extends Omit<ClusterOptions, 'namespace'> {
   interval: string;
   prune: boolean;
   image?: string;
+  leastPrivilege?: boolean;
+  serviceAccount?: string;
   timeout: string;
   output?: string;
 }
@@ -33,6 +35,8 @@ export function registerBootstrapCommand(program: Command): void {
     .option('--secret <name>', 'Secret in the agent\'s namespace with the git credentials (username/password, token, or identity/known_hosts)')
     .option('--interval <duration>', 'how often the remote is asked for a new revision', '1m')
     .option('--no-prune', 'never delete what a newer revision no longer holds')
+    .option('--least-privilege', 'give the agent no right to write what repositories hold: each Sync applies as its own --service-account')
+    .option('--service-account <name>', 'ServiceAccount of the agent\'s namespace that the first Sync applies as (impersonated)')
     .option('--image <image>', 'image holding the capstan CLI (default: the one built from this repository)')
     .option('--timeout <duration>', 'how long to wait for the Sync to be Ready', '5m')
     .option('-o, --output <format>', 'output format: text or json', 'text')
@@ -55,6 +59,7 @@ export async function runBootstrap(opts: BootstrapOptions): Promise<number> {
   let client: InstanceType<typeof KubeClient> | undefined;
   try {
     json = parseOutput(opts.output);
+    if (opts.leastPrivilege && !opts.serviceAccount) throw new Error('--least-privilege leaves the agent no right to apply what the repository holds: pass --service-account NAME, a ServiceAccount of the agent\'s namespace bound to the rights the first Sync needs');
     const say = (line: string): void => void (json ? undefined : process.stderr.write(`${line}\n`));
     const timeoutMs = parseDuration(opts.timeout);
     parseDuration(opts.interval);
@@ -64,6 +69,7 @@ export async function runBootstrap(opts: BootstrapOptions): Promise<number> {
     new AgentInstall(chart, 'agent', {
       namespace: opts.namespace,
       image: opts.image,
+      leastPrivilege: !!opts.leastPrivilege,
       sync: {
         name: opts.name,
         spec: {
@@ -74,6 +80,7 @@ export async function runBootstrap(opts: BootstrapOptions): Promise<number> {
           prune: opts.prune,
           webhook: { secretRef: { name: webhookSecret } },
           ...(opts.secret ? { secretRef: { name: opts.secret } } : {}),
+          ...(opts.serviceAccount ? { serviceAccountName: opts.serviceAccount } : {}),
         },
       },
     });
@@ -114,7 +121,7 @@ async function ensureWebhookSecret(client: import('../../k8s/index.js').KubeClie
   });
 }
 
-type SyncObject = import('../../k8s/index.js').KubeObject & { status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
+type SyncObject = import('../../k8s/index.js').KubeObject & { status?: { observedGeneration?: number; conditions?: { type: string; status: string; reason?: string; message?: string }[] } };
 
 function readyMessage(sync: SyncObject): string {
   return sync.status?.conditions?.find((c) => c.type === 'Ready')?.message ?? '';
@@ -126,7 +133,9 @@ async function waitReady(client: import('../../k8s/index.js').KubeClient, ref: i
   let last = '';
   for (;;) {
     const sync = await client.get<SyncObject>(ref);
-    const conditions = sync?.status?.conditions ?? [];
+    // Conditions of an earlier generation (bootstrap run again with another spec) say nothing yet.
+    const current = sync?.status?.observedGeneration === sync?.metadata.generation;
+    const conditions = current ? sync?.status?.conditions ?? [] : [];
     const ready = conditions.find((c) => c.type === 'Ready');
     const stalled = conditions.find((c) => c.type === 'Stalled' && c.status === 'True');
     const line = ready ? `  Ready=${ready.status} ${ready.reason ?? ''}: ${ready.message ?? ''}` : '  waiting for the agent to report';

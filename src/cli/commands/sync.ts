@@ -5,7 +5,10 @@ import { formatAge, formatTable } from '../table.js';
 
 interface Condition { type: string; status: string; reason?: string; message?: string }
 interface SyncObject extends KubeObject {
-  spec: { url: string; ref?: { branch?: string; tag?: string; commit?: string }; path?: string; interval?: string; suspend?: boolean; revision?: string };
+  spec: {
+    url: string; ref?: { branch?: string; tag?: string; semver?: string; commit?: string }; path?: string; interval?: string; suspend?: boolean; revision?: string;
+    verify?: { mode?: string; secretRef: { name: string } }; serviceAccountName?: string; dependsOn?: { name: string; namespace?: string }[];
+  };
   status?: {
     lastAppliedRevision?: string; lastAttemptedRevision?: string; lastAppliedTime?: string; lastHandledReconcileAt?: string;
     conditions?: Condition[];
@@ -46,8 +49,11 @@ export function registerSyncCommands(program: Command): void {
       const lines = [
         `Sync:          ${s.metadata.namespace}/${s.metadata.name}`,
         `URL:           ${s.spec.url}`,
-        `Ref:           ${s.spec.ref?.branch ? `branch ${s.spec.ref.branch}` : s.spec.ref?.tag ? `tag ${s.spec.ref.tag}` : `commit ${s.spec.ref?.commit ?? ''}`}${s.spec.revision ? ` (pinned to ${s.spec.revision})` : ''}`,
+        `Ref:           ${describeRef(s.spec.ref)}${s.spec.revision ? ` (pinned to ${s.spec.revision})` : ''}`,
         `Path:          ${s.spec.path ?? 'dist'}   interval ${s.spec.interval ?? '1m'}${s.spec.suspend ? '   SUSPENDED' : ''}`,
+        ...(s.spec.verify ? [`Verify:        ${s.spec.verify.mode ?? 'HEAD'} signed by a key of Secret ${s.spec.verify.secretRef.name}`] : []),
+        ...(s.spec.serviceAccountName ? [`Applies as:    ServiceAccount ${s.spec.serviceAccountName}`] : []),
+        ...(s.spec.dependsOn?.length ? [`Depends on:    ${s.spec.dependsOn.map((d) => `${d.namespace ?? s.metadata.namespace}/${d.name}`).join(', ')}`] : []),
         `Applied:       ${s.status?.lastAppliedRevision ?? '-'}${s.status?.lastAppliedTime ? ` at ${s.status.lastAppliedTime}` : ''}`,
         `Attempted:     ${s.status?.lastAttemptedRevision ?? '-'}`,
         `Inventory:     ${(s.status?.inventory ?? []).reduce((n, g) => n + g.names.length, 0)} objects`,
@@ -142,7 +148,9 @@ async function getSync(client: KubeClient, namespace: string, name: string): Pro
 }
 
 const ready = (s: SyncObject): Condition | undefined => s.status?.conditions?.find((c) => c.type === 'Ready');
-const revisionOf = (s: SyncObject): string => (s.status?.lastAppliedRevision ? `${s.spec.ref?.branch ?? s.spec.ref?.tag ?? 'commit'}@sha1:${s.status.lastAppliedRevision.slice(0, 12)}` : '-');
+const describeRef = (ref: SyncObject['spec']['ref']): string =>
+  ref?.branch ? `branch ${ref.branch}` : ref?.tag ? `tag ${ref.tag}` : ref?.semver ? `semver ${ref.semver}` : ref?.commit ? `commit ${ref.commit}` : 'branch main';
+const revisionOf = (s: SyncObject): string => (s.status?.lastAppliedRevision ? `${s.spec.ref?.branch ?? s.spec.ref?.tag ?? s.spec.ref?.semver ?? 'commit'}@sha1:${s.status.lastAppliedRevision.slice(0, 12)}` : '-');
 const summary = (s: SyncObject) => ({
   namespace: s.metadata.namespace, name: s.metadata.name, url: s.spec.url, revision: s.status?.lastAppliedRevision ?? null,
   attempted: s.status?.lastAttemptedRevision ?? null, suspended: !!s.spec.suspend, pinned: s.spec.revision ?? null,

@@ -1,5 +1,5 @@
 import { Type, type Static, type TObject, type TSchema } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { applyDefaults } from './apply-defaults.js';
 import { toStructural, type JSONSchemaProps } from './structural.js';
 import { StandardStatusSchema, type StandardStatus } from './conditions.js';
 import { formatIssues, schemaIssues, type SchemaIssue } from './issues.js';
@@ -221,10 +221,10 @@ function viewOf(object: unknown, apiVersion: string, kind: string, spec: TSchema
   const copy = structuredClone(object) as { metadata?: { name?: string; namespace?: string }; spec?: unknown; status?: unknown };
   const meta = copy?.metadata ?? {};
   const label = `${kind} ${meta.namespace ? `${meta.namespace}/` : ''}${meta.name ?? '<unnamed>'}`;
-  copy.spec = Value.Default(spec, copy.spec ?? {});
+  copy.spec = applyDefaults(spec, copy.spec ?? {});
   const issues = schemaIssues(spec, copy.spec, 'spec');
   if (copy.status !== undefined) {
-    copy.status = Value.Default(status, copy.status);
+    copy.status = applyDefaults(status, copy.status);
     issues.push(...schemaIssues(status, copy.status, 'status'));
   }
   if (issues.length > 0) throw new CustomObjectInvalidError(label, issues);

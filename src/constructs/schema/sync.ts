@@ -4,7 +4,11 @@ import { defineCustomResource } from './custom-resource.js';
 
 const DURATION = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
 const COMMIT = '^[0-9a-f]{40}$';
+const DNS_LABEL = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 const LocalObjectReference = Type.Object({ name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of the object in the Sync\'s namespace.' }) });
+
+/** What `spec.verify.mode` checks: the commit's own signature, or the signature of the annotated tag pointing at it. */
+export const SyncVerifyMode = { HEAD: 'HEAD', tag: 'tag' } as const;
 
 /** The most applied revisions a Sync's history keeps. */
 export const SYNC_HISTORY_LIMIT = 10;
@@ -49,8 +53,9 @@ export const SyncType = defineCustomResource({
     ref: Defaulted(Type.Object({
       branch: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Follow this branch.' })),
       tag: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Apply this tag.' })),
+      semver: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Apply the highest tag whose version is in this semver range, e.g. ">=1.2 <2" (a leading v is allowed).' })),
       commit: Type.Optional(Type.String({ pattern: COMMIT, description: 'Apply this commit (full SHA).' })),
-    }, { description: 'What to apply: one of branch, tag or commit.', maxProperties: 1 }), { branch: 'main' }),
+    }, { description: 'What to apply: one of branch, tag, semver or commit.', maxProperties: 1 }), { branch: 'main' }),
     path: Defaulted(Type.String({ minLength: 1, maxLength: 1024, description: 'Directory of the repository holding the manifests (.yaml, .yml, .json).' }), 'dist'),
     interval: Defaulted(Type.String({ pattern: DURATION, description: 'How often the remote is asked for a new revision.' }), '1m'),
     timeout: Defaulted(Type.String({ pattern: DURATION, description: 'Bound of one fetch and of all waits of one apply.' }), '5m'),
@@ -61,6 +66,22 @@ export const SyncType = defineCustomResource({
     secretRef: Type.Optional(Type.Object(LocalObjectReference.properties, {
       description: 'A Secret with username and password (kubernetes.io/basic-auth), or password alone as a token, for HTTPS; identity and known_hosts for SSH.',
     })),
+    verify: Type.Optional(Type.Object({
+      mode: Defaulted(Type.Union([Type.Literal(SyncVerifyMode.HEAD), Type.Literal(SyncVerifyMode.tag)], {
+        description: 'HEAD: the commit must be signed; tag: the annotated tag pointing at the commit must be signed.',
+      }), SyncVerifyMode.HEAD),
+      secretRef: Type.Object(LocalObjectReference.properties, {
+        description: 'A Secret of armored GPG public keys (any key names) and/or an SSH allowed_signers file (key allowed_signers).',
+      }),
+    }, { description: 'Apply only revisions signed by one of these keys; git itself checks the signature.' })),
+    serviceAccountName: Type.Optional(Type.String({
+      minLength: 1, maxLength: 253, pattern: '^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$',
+      description: 'Read, validate, apply and prune as this ServiceAccount of the Sync\'s namespace (impersonated), with its rights only.',
+    })),
+    dependsOn: Type.Optional(Type.Array(Type.Object({
+      name: Type.String({ minLength: 1, maxLength: 253, description: 'Name of the Sync.' }),
+      namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63, pattern: DNS_LABEL, description: 'Its namespace; default this Sync\'s.' })),
+    }), { maxItems: 64, description: 'Syncs that must be Ready at their current generation before this one is applied.' })),
     targetNamespace: Type.Optional(Type.String({ minLength: 1, maxLength: 63, description: 'Namespace of the namespaced objects that name none; default the Sync\'s.' })),
     webhook: Type.Optional(Type.Object({
       secretRef: Type.Object(LocalObjectReference.properties, { description: 'A Secret whose key `token` signs webhook deliveries.' }),

@@ -8,6 +8,7 @@ import { SyncType } from '../../../src/constructs/schema/index.js';
 import { jsonLogger, Manager } from '../../../src/controller/index.js';
 import { GitServer, type PushedRef } from '../../../src/devcluster/git-server.js';
 import type { KubeClient, KubeObject } from '../../../src/k8s/index.js';
+import type { GitSigning } from '../../fixtures/signing-keys.js';
 import { adminClient, eventually } from '../harness.js';
 
 const run = promisify(execFile);
@@ -76,8 +77,8 @@ export class TestRepository {
     return `http://${host}:${this.port}/app.git`;
   }
 
-  /** Writes files (path → text; `null` deletes), commits them and pushes; resolves the commit SHA. */
-  async commit(message: string, files: Record<string, string | null>): Promise<string> {
+  /** Writes files (path → text; `null` deletes), commits them (signed when `sign` says how) and pushes; resolves the commit SHA. */
+  async commit(message: string, files: Record<string, string | null>, sign?: GitSigning): Promise<string> {
     for (const [path, text] of Object.entries(files)) {
       const file = join(this.work, path);
       if (text === null) rmSync(file, { force: true });
@@ -87,9 +88,25 @@ export class TestRepository {
       }
     }
     await this.git('add', '-A');
-    await this.git('-c', 'user.name=Capstan Test', '-c', 'user.email=test@capstan.dev', 'commit', '-q', '--allow-empty', '-m', message);
-    await this.git('push', '-q', `http://capstan:${this.password}@127.0.0.1:${this.port}/app.git`, 'HEAD:main');
+    await this.signedGit(sign, 'commit', '-q', '--allow-empty', ...(sign ? ['-S'] : []), '-m', message);
+    await this.git('push', '-q', this.pushUrl(), 'HEAD:main');
     return (await this.git('rev-parse', 'HEAD')).trim();
+  }
+
+  /** Tags HEAD (annotated, and signed when `sign` says how; lightweight when `annotated` is false) and pushes the tag. */
+  async tag(name: string, options: { sign?: GitSigning; annotated?: boolean } = {}): Promise<void> {
+    const kind = options.sign ? ['-s', '-m', name] : options.annotated === false ? [] : ['-a', '-m', name];
+    await this.signedGit(options.sign, 'tag', ...kind, name);
+    await this.git('push', '-q', this.pushUrl(), `refs/tags/${name}`);
+  }
+
+  private pushUrl(): string {
+    return `http://capstan:${this.password}@127.0.0.1:${this.port}/app.git`;
+  }
+
+  private async signedGit(sign: GitSigning | undefined, ...args: string[]): Promise<string> {
+    const identity = ['-c', 'user.name=Capstan Test', '-c', 'user.email=test@capstan.dev', ...(sign?.config ?? [])];
+    return (await run('git', ['-C', this.work, ...identity, ...args], { env: { ...process.env, ...sign?.env } })).stdout;
   }
 
   /** Removes everything. */
@@ -117,6 +134,7 @@ export async function startAgent(namespace: string): Promise<{ manager: Manager;
   return {
     manager, agent, webhookPort, client,
     stop: async () => {
+      await deleteSyncs(client, namespace);
       await agent.webhooks.close();
       await manager.stop();
       await agent.controller.drift.stop();
@@ -124,6 +142,23 @@ export async function startAgent(namespace: string): Promise<{ manager: Manager;
       rmSync(cacheDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Deletes every Sync of `namespace` while an agent still runs, so that it handles their finalizers
+ * (pruning what they applied) and the namespace can go. A Sync still there after `timeoutMs` has its
+ * finalizers cleared, so that a failing test does not leave a namespace stuck.
+ */
+export async function deleteSyncs(client: KubeClient, namespace: string, timeoutMs = 60_000): Promise<void> {
+  const list = await client.list(syncRef(namespace)).catch(() => ({ items: [] as KubeObject[] }));
+  for (const sync of list.items) await client.delete(syncRef(namespace, sync.metadata.name)).catch(() => undefined);
+  try {
+    await eventually(`the Syncs of ${namespace} to be finalized`, async () => (await client.list(syncRef(namespace))).items.length === 0, timeoutMs);
+  } finally {
+    for (const sync of (await client.list(syncRef(namespace)).catch(() => ({ items: [] as KubeObject[] }))).items) {
+      await client.patch(syncRef(namespace, sync.metadata.name), 'merge', { metadata: { finalizers: null } }).catch(() => undefined);
+    }
+  }
 }
 
 /** How many reconciles of Syncs the manager finished. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cliCommand } from '../../../src/devcluster/index.js';
 import type { KubeObject } from '../../../src/k8s/index.js';
 import { eventually, kubeconfigPath, useNamespace } from '../harness.js';
-import { condition, configMap, installSyncCrd, syncRef, TestRepository, type SyncObject } from './helpers.js';
+import { condition, configMap, deleteSyncs, installSyncCrd, syncRef, TestRepository, type SyncObject } from './helpers.js';
 
 const ns = useNamespace('agent-kill');
 const repo = new TestRepository();
@@ -41,6 +41,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await deleteSyncs(ns.client, ns.name);
   agent?.kill('SIGKILL');
   await repo.dispose();
   rmSync(cache, { recursive: true, force: true });

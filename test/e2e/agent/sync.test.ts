@@ -218,4 +218,14 @@ describe('the sync agent on a real cluster and git server', () => {
     const listed = JSON.parse(await capstanSync('list', '-o', 'json')) as { name: string; revision: string; ready: string }[];
     expect(listed).toEqual([expect.objectContaining({ name: 'app', revision: later, ready: 'True' })]);
   });
+
+  it('deletes what it applied, and nothing foreign, when the Sync is deleted', async () => {
+    expect((await getSync())?.metadata.finalizers).toEqual(['capstan.dev/prune-on-delete']);
+    expect(await cm('a')).toBeDefined();
+    await ns.client.delete(syncRef(ns.name, 'app'));
+    await eventually('the Sync to be finalized and gone', async () => (await getSync()) === undefined, 30_000);
+    expect(await cm('a')).toBeUndefined();
+    expect(await cm('c')).toBeUndefined();
+    expect((await cm('foreign'))?.data).toEqual({ mine: 'yes' });
+  });
 });

@@ -24,7 +24,18 @@ describe('AgentInstall', () => {
     expect(container.readinessProbe.httpGet.path).toBe('/readyz');
     expect(objects.find((o) => o.kind === 'Service')!.spec.ports.map((p: { port: number }) => p.port)).toEqual([9292, 8080]);
     const own = objects.find((o) => o.metadata.name === 'capstan:agent:gitops')!;
-    expect(own.rules!.flatMap((r) => r.resources)).toEqual(['syncs', 'syncs/status', 'secrets', 'events']);
+    expect(own.rules!.flatMap((r) => r.resources)).toEqual(['syncs', 'syncs/status', 'secrets', 'namespaces', 'events', 'serviceaccounts']);
+    expect(own.rules!.at(-1)).toEqual({ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] });
+    expect(objects.find((o) => o.metadata.name === 'capstan:agent:gitops:apply')!.rules).toEqual([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
+  });
+
+  it('with leastPrivilege, gives the agent no right to write what repositories hold, only to read it and impersonate', () => {
+    const objects = synth({ namespace: 'gitops', leastPrivilege: true });
+    expect(objects.filter((o) => o.metadata.name.endsWith(':apply'))).toEqual([]);
+    const rules = objects.filter((o) => o.kind === 'ClusterRole').flatMap((o) => o.rules!);
+    const writes = rules.filter((r) => r.verbs.some((v: string) => !['get', 'list', 'watch'].includes(v)));
+    expect(writes.map((r) => `${r.resources.join(',')}:${r.verbs.join(',')}`)).toEqual(['syncs:get,list,watch,patch', 'syncs/status:get,patch,update', 'events:create,patch', 'serviceaccounts:impersonate']);
+    expect(rules).toContainEqual({ apiGroups: ['*'], resources: ['*'], verbs: ['get', 'list', 'watch'] });
   });
 
   it('refuses a first Sync whose spec breaks the schema, naming the field', () => {

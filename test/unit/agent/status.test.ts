@@ -7,6 +7,9 @@ import { UnsafePathError } from '../../../src/agent/git/paths.js';
 import { GitError } from '../../../src/agent/git/run.js';
 import { RevisionNotFoundError } from '../../../src/agent/git/source.js';
 import { EmptyRevisionError } from '../../../src/agent/render.js';
+import { DependencyNotReadyError } from '../../../src/agent/conditions.js';
+import { InvalidRangeError } from '../../../src/agent/git/tags.js';
+import { VerificationError } from '../../../src/agent/git/verify-error.js';
 
 const entry = (revision: string): HistoryEntry => ({ revision, time: '2026-01-01T00:00:00Z', created: 1, configured: 0, deleted: 0 });
 const cm = (name: string, namespace = 'shop') => ({ apiVersion: 'v1', kind: 'ConfigMap', namespace, name });
@@ -43,6 +46,9 @@ describe('failure reasons', () => {
     ['a git failure', new GitError('git ls-remote failed'), 'FetchFailed', false],
     ['a missing branch', new RevisionNotFoundError('the remote has no branch main'), 'FetchFailed', false],
     ['a missing credentials Secret', new CredentialsError('no Secret'), 'FetchFailed', false],
+    ['an unsigned commit', new VerificationError('commit 0123456789ab is not signed'), 'VerificationFailed', true],
+    ['a dependency not Ready', new DependencyNotReadyError('waiting for Sync shop/db'), 'DependencyNotReady', false],
+    ['a semver range that is none', new InvalidRangeError('spec.ref.semver "x" is not a semver range'), 'ValidationFailed', true],
     ['a YAML error', new ManifestError(source, 'invalid YAML at line 8'), 'ValidationFailed', true],
     ['a symlink out of the repository', new UnsafePathError('symlink dist/a.yaml points at /etc/passwd'), 'ValidationFailed', true],
     ['an empty path', new EmptyRevisionError('dist', 'a'.repeat(40)), 'ValidationFailed', true],
