@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-const main = new URL('../lib/cli/main.js', import.meta.url);
+const main = new URL('../lib/src/cli/main.js', import.meta.url);
 if (!existsSync(fileURLToPath(main))) {
   process.stderr.write('capstan: lib/ is missing: run `npm run build` in the repository first\n');
   process.exit(1);

@@ -25,6 +25,7 @@ export const GreetingType = defineCustomResource({
     url: Type.Optional(Type.String({ description: 'In-cluster URL of the greeting.' })),
   }),
   scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+  readyCondition: 'Ready',
   printerColumns: [
     { name: 'Message', type: 'string', jsonPath: '.spec.message' },
     { name: 'Replicas', type: 'integer', jsonPath: '.status.replicas' },

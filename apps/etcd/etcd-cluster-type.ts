@@ -80,6 +80,7 @@ export const EtcdClusterType = defineCustomResource({
       path: Type.String({ description: 'Where the operator wrote it.' }),
     }, { description: 'The snapshot taken before the last upgrade step.' })),
   }),
+  readyCondition: 'Ready',
   printerColumns: [
     { name: 'Size', type: 'integer', jsonPath: '.spec.size' },
     { name: 'Ready Members', type: 'integer', jsonPath: '.status.readyMembers' },

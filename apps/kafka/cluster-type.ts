@@ -64,6 +64,7 @@ export const KafkaClusterType = defineCustomResource({
     underReplicatedPartitions: Type.Optional(Type.Integer({ minimum: 0 })),
     operation: Type.Optional(Type.String({ description: 'The lifecycle step in progress, if any.' })),
   }),
+  readyCondition: 'Ready',
   printerColumns: [
     { name: 'Version', type: 'string', jsonPath: '.spec.version' },
     { name: 'Brokers', type: 'integer', jsonPath: '.spec.brokers' },

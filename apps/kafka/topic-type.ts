@@ -29,6 +29,7 @@ export const KafkaTopicType = defineCustomResource({
     underReplicatedPartitions: Type.Optional(Type.Integer({ minimum: 0, description: 'Partitions whose in-sync replicas are fewer than their replicas.' })),
     inSync: Type.Optional(Type.Boolean({ description: 'Whether every partition has all its replicas in sync.' })),
   }),
+  readyCondition: 'Ready',
   printerColumns: [
     { name: 'Cluster', type: 'string', jsonPath: '.spec.cluster' },
     { name: 'Partitions', type: 'integer', jsonPath: '.status.partitions' },

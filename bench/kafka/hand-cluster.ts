@@ -5,8 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { kafkaDir } from '../../src/devcluster/apps/kafka.js';
-import { projectRoot } from '../../src/devcluster/paths.js';
+import { kafkaLauncher } from '../../src/devcluster/apps/kafka.js';
 import { KafkaClusterType } from '../../apps/kafka/cluster-type.js';
 import { desiredNodes } from '../../apps/kafka/layout.js';
 import { nodeProperties } from '../../apps/kafka/node-config.js';
@@ -26,7 +25,7 @@ export interface HandCluster {
 export async function startHandCluster(dir: string, version: string, heap: string): Promise<HandCluster> {
   const spec = KafkaClusterType.view({ apiVersion: 'x/v1', kind: 'KafkaCluster', metadata: { name: 'hand' }, spec: { version, brokers: 3, resources: { heap } } }).spec;
   const nodes = desiredNodes('hand', spec);
-  const launcher = [process.execPath, path.join(projectRoot(), 'lib', 'devcluster', 'apps', 'kafka-launch.js'), kafkaDir(version)];
+  const launcher = kafkaLauncher(version);
   const port = (id: number, kind: 'client' | 'internal' | 'controller') => 30000 + id * 100 + { client: 92, internal: 91, controller: 93 }[kind];
   const clusterId = kafkaUuid();
   const dirs = nodes.map(() => kafkaUuid());

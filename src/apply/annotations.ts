@@ -21,6 +21,11 @@ export const Annotations = {
   inventory: 'capstan.dev/inventory',
   /** `true`: applying this object may take it over from the inventory that owns it now. */
   adopt: 'capstan.dev/adopt',
+  /**
+   * A condition type (`Ready`, `Available`): the object is healthy only once that condition is
+   * True for its current generation. Capstan's custom-resource constructs write it.
+   */
+  readyCondition: 'capstan.dev/ready-condition',
 } as const;
 
 /** Value of an annotation, if set. */

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../k8s/index.js';
+import { Annotations, annotation } from './annotations.js';
 
 /** kstatus status of an object. */
 export type HealthStatus = 'Current' | 'InProgress' | 'Failed' | 'Terminating' | 'NotFound';
@@ -46,6 +47,9 @@ export function computeHealth(obj: KubeObject | undefined): Health {
   const reconciling = find(conditions, 'Reconciling');
   if (reconciling?.status === 'True') return inProgress(reconciling.message || reconciling.reason || 'Reconciling');
 
+  const awaited = annotation(obj, Annotations.readyCondition)?.trim();
+  if (awaited) return declaredReadiness(obj, conditions, awaited);
+
   const group = (obj.apiVersion ?? '').includes('/') ? (obj.apiVersion ?? '').split('/')[0] : '';
   const rule = RULES[`${group}/${obj.kind ?? ''}`];
   if (rule) return rule(obj, status, conditions);
@@ -66,6 +70,18 @@ const RULES: Record<string, Rule> = {
   'apiextensions.k8s.io/CustomResourceDefinition': crdHealth,
   '/Namespace': namespaceHealth,
 };
+
+/** An object that names its ready condition is Current only once that condition is True for its generation; until its operator writes it, it is InProgress. */
+function declaredReadiness(obj: KubeObject, conditions: Condition[], type: string): Health {
+  const condition = find(conditions, type);
+  if (!condition) return inProgress(`Waiting for condition ${type}`);
+  const generation = obj.metadata.generation;
+  if (typeof condition.observedGeneration === 'number' && typeof generation === 'number' && condition.observedGeneration < generation) {
+    return inProgress(`${type} condition describes generation ${condition.observedGeneration}, not ${generation}`);
+  }
+  if (condition.status !== 'True') return inProgress(`${type} is ${condition.status ?? 'unset'}: ${condition.message || condition.reason || 'no reason given'}`);
+  return current(condition.message || `${type} is True`);
+}
 
 function genericHealth(obj: KubeObject, _status: Obj, conditions: Condition[]): Health {
   const ready = find(conditions, 'Ready');

@@ -1,6 +1,7 @@
 import { ApiObject, Chart } from 'cdk8s';
 import type { Construct } from 'constructs';
 import type { Static, TObject } from '@sinclair/typebox';
+import { READY_CONDITION_ANNOTATION } from './schema/ready-condition.js';
 import type { CustomResourceType } from './schema/custom-resource.js';
 import type { OperatorDefinition } from './schema/operator.js';
 import { ensureCrd } from './crd.js';
@@ -26,6 +27,11 @@ export interface CustomResourceProps<S extends TObject> extends CustomObjectOpti
   readonly operator?: OperatorDefinition;
 }
 
+/** The object's annotations with the kind's ready condition, which the apply engine's health check reads. */
+function readiness(type: CustomResourceType<TObject, TObject>, annotations: Record<string, string> | undefined): Record<string, string> {
+  return type.readyCondition ? { [READY_CONDITION_ANNOTATION]: type.readyCondition, ...annotations } : { ...annotations };
+}
+
 /**
  * One custom object, validated against its schema at synth time, written together with its
  * CRD and (when given) its operator's install.
@@ -48,7 +54,7 @@ export class CustomResource<S extends TObject = TObject> extends ApiObject {
         name: props.name ?? id,
         ...(namespace ? { namespace } : {}),
         ...(props.labels ? { labels: props.labels } : {}),
-        ...(props.annotations ? { annotations: props.annotations } : {}),
+        ...(props.annotations || type.readyCondition ? { annotations: readiness(type, props.annotations) } : {}),
       },
       spec: props.spec,
     });

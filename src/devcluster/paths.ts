@@ -15,8 +15,10 @@ export function defaultStateDir(): string {
   return path.join(xdg, 'capstan', 'dev');
 }
 
-/** The repository root (where package.json and bin/capstan.js live). */
+/** The package root (where package.json and bin/capstan.js live), in a checkout or installed under node_modules. */
 export function projectRoot(): string {
-  // this file is src/devcluster/paths.ts, or lib/devcluster/paths.js once built
-  return path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+  // this file is src/devcluster/paths.ts in a checkout, or lib/src/devcluster/paths.js once built
+  const here = path.dirname(new URL(import.meta.url).pathname);
+  const up = path.basename(path.resolve(here, '..', '..')) === 'lib' ? 3 : 2;
+  return path.resolve(here, ...Array<string>(up).fill('..'));
 }

@@ -1,15 +1,28 @@
+import { realpathSync } from 'node:fs';
+import path from 'node:path';
 import type { KubeClient, KubeObject } from '../../k8s/index.js';
 import { runBootstrap } from './bootstrap.js';
 
 /** Options of `capstan dev deploy`. */
 export interface DevDeployOptions {
   stateDir: string;
+  /** The manifests' directory, relative to the working directory: an app in a subfolder of its repository deploys its own `dist`. */
   path: string;
   timeout: string;
 }
 
 const NAMESPACE = 'capstan-system';
-const SYNC = 'capstan';
+/**
+ * The Sync that follows `manifests` (relative to the repository root): `capstan` for the root's
+ * `dist`, else one named after the app's folder, so an app kept in a subfolder (examples/kafka)
+ * gets its own inventory and deploying it never prunes what another app of the repository applied.
+ */
+export function syncNameFor(manifests: string): string {
+  if (manifests === 'dist' || manifests === '') return 'capstan';
+  const parts = manifests.split(path.sep).filter((p) => p !== 'dist');
+  const name = (parts.at(-1) ?? '').toLowerCase().replace(/[^a-z0-9-]/g, '-').replace(/^-+|-+$/g, '').slice(0, 63);
+  return name || 'capstan';
+}
 const CREDENTIALS_SECRET = 'capstan-git';
 
 /**
@@ -31,6 +44,9 @@ export async function runDevDeploy(opts: DevDeployOptions): Promise<number> {
   if (!state.git) throw new Error(`the cluster in ${opts.stateDir} has no git server (it was started by an older Capstan): run \`capstan dev down\` and \`capstan dev up\``);
   const root = await remote.checkoutRoot(process.cwd());
   if (!root) throw new Error(`${process.cwd()} is not in a git checkout: run \`capstan dev deploy\` inside the repository to deploy`);
+  const manifests = path.relative(root, path.resolve(realpathSync(process.cwd()), opts.path));
+  if (manifests.startsWith('..') || path.isAbsolute(manifests)) throw new Error(`--path ${opts.path} is outside the checkout ${root}`);
+  const sync = syncNameFor(manifests);
   const name = remote.repositoryName(root);
   await createBareRepository(state.git.root, name);
   const account = await readGitCredentials(state.git);
@@ -52,12 +68,12 @@ export async function runDevDeploy(opts: DevDeployOptions): Promise<number> {
     client.close();
   }
   const code = await runBootstrap({
-    kubeconfig: state.kubeconfig, url: `${state.git.podUrl}/${name}.git`, ref: 'main', path: opts.path, name: SYNC, namespace: NAMESPACE,
+    kubeconfig: state.kubeconfig, url: `${state.git.podUrl}/${name}.git`, ref: 'main', path: manifests || '.', name: sync, namespace: NAMESPACE,
     secret: CREDENTIALS_SECRET, interval: '1m', prune: true, timeout: opts.timeout,
   });
   if (code !== 0) return code;
-  await printWhatRuns(state.kubeconfig);
-  process.stdout.write(`\nDeploy the next change: commit it (run \`npm run synth\` first when apps/ changed), then\n\n    git push ${remote.REMOTE} HEAD:main\n\nThe post-receive hook tells the agent, which applies it at once; \`npx capstan sync status ${SYNC}\` shows where it is.\n`);
+  await printWhatRuns(state.kubeconfig, sync);
+  process.stdout.write(`\nDeploy the next change: commit it (run \`npm run synth\` first when apps/ changed), then\n\n    git push ${remote.REMOTE} HEAD:main\n\nThe post-receive hook tells the agent, which applies it at once; \`npx capstan sync status ${sync}\` shows where it is.\n`);
   return 0;
 }
 
@@ -67,11 +83,11 @@ async function ensureNamespace(client: KubeClient, name: string): Promise<void> 
 }
 
 /** The workloads and Services the Sync applied, with the addresses this host opens them at (pods are reachable directly). */
-async function printWhatRuns(kubeconfig: string): Promise<void> {
+async function printWhatRuns(kubeconfig: string, name: string): Promise<void> {
   const { KubeClient, loadKubeConfig } = await import('../../k8s/index.js');
   const client = new KubeClient(loadKubeConfig({ kubeconfig }));
   try {
-    const sync = await client.get<KubeObject & { status?: { inventory?: { apiVersion: string; kind: string; namespace?: string; names: string[] }[] } }>({ group: 'capstan.dev', version: 'v1alpha1', resource: 'syncs', namespace: NAMESPACE, name: SYNC });
+    const sync = await client.get<KubeObject & { status?: { inventory?: { apiVersion: string; kind: string; namespace?: string; names: string[] }[] } }>({ group: 'capstan.dev', version: 'v1alpha1', resource: 'syncs', namespace: NAMESPACE, name });
     const groups = sync?.status?.inventory ?? [];
     const count = groups.reduce((n, g) => n + g.names.length, 0);
     process.stdout.write(`\nNow running (${count} objects):\n`);

@@ -61,7 +61,7 @@ export function registerDevCommands(program: Command): void {
   dev.command('deploy')
     .description('push this checkout to the cluster\'s git server (remote "capstan"), bootstrap the sync agent to follow it, and wait until it is applied')
     .addOption(stateDirOption())
-    .option('--path <dir>', 'directory of the repository holding the manifests', 'dist')
+    .option('--path <dir>', 'directory holding the manifests, relative to the working directory (the Sync gets it relative to the repository root)', 'dist')
     .option('--timeout <duration>', 'how long to wait for the first sync', '5m')
     .action(async (opts: { stateDir: string; path: string; timeout: string }) => {
       const { runDevDeploy } = await import('./dev-deploy.js');

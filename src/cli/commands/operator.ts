@@ -3,10 +3,13 @@ import path from 'node:path';
 import { Command, Option } from 'commander';
 import { projectRoot } from '../../devcluster/paths.js';
 
-/** The module that names every operator, as compiled JavaScript (the image) or TypeScript (a checkout). */
-const operatorModules = ['apps/operators.js', 'apps/operators.ts'];
+/**
+ * The module that names every operator: TypeScript in a checkout, compiled JavaScript in an installed
+ * package (where apps/ ships only as lib/apps/, so an app that imports `capstan/apps/kafka` finds its operator).
+ */
+const operatorModules = ['apps/operators.js', 'apps/operators.ts', 'lib/apps/operators.js'];
 
-/** Where the operators module is: `--operators`, else apps/operators.{js,ts} under the working directory, else under the project. */
+/** Where the operators module is: `--operators`, else apps/operators.{js,ts} under the working directory, else Capstan's own. */
 function findOperators(explicit: string | undefined): string {
   if (explicit) {
     if (!fs.existsSync(explicit)) throw new Error(`operators module ${explicit} does not exist`);

@@ -53,6 +53,12 @@ export interface CustomResourceOptions<S extends TObject, St extends TObject> {
   /** e.g. `['all', 'capstan']` so `kubectl get capstan` lists it. */
   readonly categories?: readonly string[];
   readonly scale?: ScaleSubresource;
+  /**
+   * The condition its operator sets True once an object serves what its spec asks (`Ready`,
+   * `Available`). Objects written by the construct carry it as `capstan.dev/ready-condition`,
+   * so `capstan apply --wait` and the sync agent wait for it, not just for the object to exist.
+   */
+  readonly readyCondition?: string;
 }
 
 /** A custom object as the operator sees it: typed spec, typed (possibly absent) status. */
@@ -101,6 +107,8 @@ export interface CustomResourceType<S extends TObject = TObject, St extends TObj
   readonly namespaced: boolean;
   /** The CRD's name, `plural.group`. */
   readonly crdName: string;
+  /** The condition that says an object is ready, when the kind declares one. */
+  readonly readyCondition: string | undefined;
   readonly specSchema: S;
   /** The user's status schema merged with the standard status fields. */
   readonly statusSchema: TObject;
@@ -208,6 +216,7 @@ export function defineCustomResource<S extends TObject, St extends TObject = typ
     resource: options.plural,
     namespaced: scope === 'Namespaced',
     crdName,
+    readyCondition: options.readyCondition,
     specSchema: options.spec,
     statusSchema,
     crd,

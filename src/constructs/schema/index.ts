@@ -11,4 +11,5 @@ export * from './custom-resource.js';
 export * from './kinds.js';
 export * from './operator.js';
 export * from './depends-on.js';
+export * from './ready-condition.js';
 export * from './sync.js';

@@ -16,6 +16,11 @@ export function kafkaDir(version: string): string {
   return path.join(cacheRoot(), 'apps', 'kafka', version);
 }
 
+/** The command that runs one of Kafka `version`'s programs: the compiled launcher with the version's cache folder. */
+export function kafkaLauncher(version: string): string[] {
+  return [process.execPath, path.join(projectRoot(), 'lib', 'src', 'devcluster', 'apps', 'kafka-launch.js'), kafkaDir(version)];
+}
+
 /** A version is complete when its marker lists every jar at the size Maven wrote it. */
 async function isComplete(dir: string): Promise<boolean> {
   try {
@@ -73,7 +78,7 @@ export const kafkaRuntime: AppRuntime = {
   },
 
   program(version): ImageProgram {
-    const launcher = [process.execPath, path.join(projectRoot(), 'lib', 'devcluster', 'apps', 'kafka-launch.js'), kafkaDir(version)];
+    const launcher = kafkaLauncher(version);
     const run = (program: string) => ['/bin/sh', '-c', execPrinted, 'kafka', ...launcher, program];
     const programs: Record<string, string[]> = { run: run('run') };
     for (const name of Object.keys(programClasses)) programs[name] = run(name);

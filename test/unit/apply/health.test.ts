@@ -13,6 +13,17 @@ describe('computeHealth', () => {
     expect(computeHealth(obj('apps/v1', 'Deployment', { spec: { replicas: 1 }, status: { observedGeneration: 1 } }))).toEqual({ status: 'InProgress', message: 'Generation 2 not yet observed (observed 1)' });
   });
 
+  it('an object naming its ready condition waits for it, even before its operator wrote any status', () => {
+    const kc = (st?: Record<string, unknown>) => obj('kafka.capstan.dev/v1alpha1', 'KafkaCluster', st ? { status: st } : {}, { annotations: { 'capstan.dev/ready-condition': 'Ready' } });
+    expect(computeHealth(kc())).toEqual({ status: 'InProgress', message: 'Waiting for condition Ready' });
+    expect(computeHealth(kc({ observedGeneration: 2, conditions: [{ type: 'Ready', status: 'False', reason: 'Starting', message: '0/3 brokers ready', observedGeneration: 2 }] }))).toEqual({ status: 'InProgress', message: 'Ready is False: 0/3 brokers ready' });
+    expect(status(kc({ observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True', observedGeneration: 1 }] }))).toBe('InProgress');
+    expect(status(kc({ observedGeneration: 2, conditions: [{ type: 'Ready', status: 'True', observedGeneration: 2 }] }))).toBe('Current');
+    expect(status(kc({ conditions: [{ type: 'Stalled', status: 'True', message: 'bad spec' }] }))).toBe('Failed');
+    // Without the annotation, kstatus rules: no status at all is Current.
+    expect(status(obj('kafka.capstan.dev/v1alpha1', 'KafkaCluster'))).toBe('Current');
+  });
+
   it('Deployment: rolling, available, stuck', () => {
     const dep = (s: Record<string, unknown>, replicas = 3) => obj('apps/v1', 'Deployment', { spec: { replicas }, status: { observedGeneration: 2, ...s } });
     expect(status(dep({ replicas: 3, updatedReplicas: 1, readyReplicas: 3, availableReplicas: 3 }))).toBe('InProgress');
