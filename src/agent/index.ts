@@ -11,3 +11,4 @@ export { SyncReason, classifyFailure, type SyncFailure } from './conditions.js';
 export { recordHistory, describeRevision, type HistoryEntry } from './history.js';
 export { GitSource, type GitReference, type Commit, type CommittedFile, type SourceLimits } from './git/source.js';
 export { redact } from './git/redact.js';
+export { getSync, pickRevision, pinRevision, readyCondition, requestReconcile, setSuspended, syncRef, unpinRevision, SyncNotFoundError, InvalidRevisionError, type SyncCondition, type SyncObject } from './steer.js';
