@@ -50,6 +50,7 @@ export class DashboardServer {
     private readonly server: http.Server,
     private readonly cache: ClusterCache,
     private readonly hub: LiveHub,
+    private readonly objects: ObjectViews,
   ) {
     this.url = `http://${DASHBOARD_HOST}:${port}/?token=${token}`;
   }
@@ -68,7 +69,7 @@ export class DashboardServer {
     server.requestTimeout = 0; // event streams and followed logs stay open
     state.port = await listenOn(server, options.port ?? DEFAULT_DASHBOARD_PORT, DASHBOARD_HOST, 'serve the dashboard');
     await cache.start();
-    return new DashboardServer(state.port, token, server, cache, hub);
+    return new DashboardServer(state.port, token, server, cache, hub, objects);
   }
 
   /** How many objects the dashboard caches. */
@@ -81,6 +82,7 @@ export class DashboardServer {
     this.hub.close();
     await closeServer(this.server);
     await this.cache.stop();
+    this.objects.close();
   }
 }
 

@@ -3,6 +3,7 @@ import { computeHealth } from '../apply/index.js';
 import { objectRef, parseApiVersion, type KubeClient, type KubeObject } from '../k8s/index.js';
 import type { ConditionView, ObjectDetail, ObjectId, TableView } from './api-types.js';
 import { appTables } from './app-views.js';
+import { DesiredState } from './desired.js';
 import type { ClusterCache } from './cluster.js';
 import { eventView } from './events.js';
 import { evaluateColumn } from './jsonpath.js';
@@ -30,7 +31,16 @@ export class ObjectViews {
   /** Printer columns by CRD name and version, read once per dashboard run. */
   private readonly columns = new Map<string, Promise<PrinterColumn[]>>();
 
-  constructor(private readonly client: KubeClient, private readonly cache: ClusterCache) {}
+  private readonly desired: DesiredState;
+
+  constructor(private readonly client: KubeClient, private readonly cache: ClusterCache) {
+    this.desired = new DesiredState(client);
+  }
+
+  /** Removes what the diffs fetched. */
+  close(): void {
+    this.desired.close();
+  }
 
   /** The live object; throws {@link ObjectNotFoundError} when it is not there. */
   async fetch(id: ObjectId): Promise<KubeObject> {
@@ -50,6 +60,12 @@ export class ObjectViews {
     const topics = obj.kind === 'KafkaCluster' ? this.cache.list('kafka.capstan.dev/v1alpha1', 'KafkaTopic', id.namespace) : [];
     tables.push(...appTables(obj, { topics }));
     const uids = new Set(obj.metadata.uid ? [obj.metadata.uid] : []);
+    const sync = this.syncOf(id, obj);
+    const inInventory = sync && this.inventoryHolds(sync, id);
+    const syncObj = sync ? this.cache.syncs.store.getByName(sync.namespace, sync.name) : undefined;
+    const desired = inInventory && syncObj
+      ? await this.desired.diffOf(syncObj, obj).catch((err: unknown) => ({ diff: null, note: `cannot diff: ${(err as Error).message}` }))
+      : { diff: null, note: sync ? 'a controller made this object: no revision holds a manifest of it' : 'no Sync applied this object' };
     return {
       object: id,
       uid: obj.metadata.uid ?? null,
@@ -61,10 +77,16 @@ export class ObjectViews {
       tables,
       containers: id.kind === 'Pod' && id.apiVersion === 'v1' ? [...(spec.initContainers ?? []), ...(spec.containers ?? [])].map((c) => c.name) : [],
       owners: (obj.metadata.ownerReferences ?? []).map((r) => ({ apiVersion: r.apiVersion, kind: r.kind, namespace: id.namespace, name: r.name })),
-      sync: this.syncOf(id, obj),
-      diff: null,
-      diffNote: 'the manifest of the applied revision is not read by the dashboard: run `capstan diff` on a checkout of that revision',
+      sync,
+      diff: desired.diff,
+      diffNote: desired.note,
     };
+  }
+
+  private inventoryHolds(sync: { namespace: string; name: string }, id: ObjectId): boolean {
+    const s = this.cache.syncs.store.getByName(sync.namespace, sync.name);
+    const wanted = nodeId(id);
+    return !!s && inventoryOf(s).some((ref) => nodeId(ref) === wanted);
   }
 
   /** The Sync whose inventory holds `obj`, or holds an owner of it (up the owner chain, through the cache). */
