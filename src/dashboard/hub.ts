@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import zlib from 'node:zlib';
 import type { KubeObject } from '../k8s/index.js';
 import type { ViewRequest } from './api-types.js';
 import type { ClusterCache } from './cluster.js';
@@ -19,8 +20,11 @@ export interface LiveHubOptions {
   keepAliveMs?: number;
 }
 
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
 interface Stream {
   res: http.ServerResponse;
+  write(text: string): void;
   request: ViewRequest;
   last: string;
   /** For object views: the resourceVersion last fetched, and the object. */
@@ -47,7 +51,7 @@ export class LiveHub {
     this.coalesceMs = options.coalesceMs ?? 50;
     this.maxStreams = options.maxStreams ?? 64;
     this.unsubscribe = cache.onChange(() => this.schedule());
-    this.keepAlive = setInterval(() => { for (const s of this.streams) s.res.write(': keep-alive\n\n'); }, options.keepAliveMs ?? 25_000);
+    this.keepAlive = setInterval(() => { for (const s of this.streams) s.write(': keep-alive\n\n'); }, options.keepAliveMs ?? 25_000);
     this.keepAlive.unref();
   }
 
@@ -75,17 +79,28 @@ export class LiveHub {
     return this.objects.render(obj);
   }
 
-  /** Opens an event stream on `res` for `request`: the view at once, then each change of it. */
-  open(res: http.ServerResponse, request: ViewRequest): void {
+  /**
+   * Opens an event stream on `res` for `request`: the view at once, then each change of it. When the
+   * browser accepts gzip the stream is one gzip stream flushed after each message, so a view that
+   * repeats most of the previous one costs little to send again.
+   */
+  open(req: http.IncomingMessage, res: http.ServerResponse, request: ViewRequest): void {
     if (this.streams.size >= this.maxStreams) {
       res.writeHead(503, { 'Content-Type': 'text/plain' }).end(`too many open views (${this.maxStreams}): close some dashboard tabs\n`);
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
-    res.write('retry: 1000\n\n');
-    const stream: Stream = { res, request, last: '', busy: false, again: false };
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+    const zip = gzip ? zlib.createGzip() : undefined;
+    zip?.pipe(res);
+    const write = zip ? (text: string) => { zip.write(text); zip.flush(zlib.constants.Z_SYNC_FLUSH); } : (text: string) => void res.write(text);
+    write('retry: 1000\n\n');
+    const stream: Stream = { res, write, request, last: '', busy: false, again: false };
     this.streams.add(stream);
-    res.on('close', () => this.streams.delete(stream));
+    res.on('close', () => {
+      this.streams.delete(stream);
+      zip?.destroy();
+    });
     void this.push(stream);
   }
 
@@ -94,7 +109,7 @@ export class LiveHub {
     this.unsubscribe();
     clearInterval(this.keepAlive);
     if (this.timer) clearTimeout(this.timer);
-    for (const s of this.streams) s.res.end();
+    for (const s of this.streams) s.res.destroy();
     this.streams.clear();
   }
 
@@ -124,9 +139,15 @@ export class LiveHub {
           body = JSON.stringify({ message: err instanceof Error ? err.message : String(err) });
         }
         const frame = `${event}\n${body}`;
+        // A page that does not read its stream is cut off rather than buffered for without bound;
+        // EventSource reconnects and starts again from a whole view.
+        if (stream.res.writableLength > MAX_BUFFERED_BYTES) {
+          stream.res.destroy();
+          return;
+        }
         if (frame !== stream.last && this.streams.has(stream)) {
           stream.last = frame;
-          stream.res.write(`event: ${event}\ndata: ${body}\n\n`);
+          stream.write(`event: ${event}\ndata: ${body}\n\n`);
         }
       } while (stream.again && this.streams.has(stream));
     } finally {

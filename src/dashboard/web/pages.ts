@@ -56,6 +56,15 @@ export function syncsPage(ctx: PageContext, syncs: SyncSummary[]): Child[] {
   ];
 }
 
+let drawn: { key: string; graph: HTMLElement } | undefined;
+
+/** The tree's graph, drawn again only when the tree changed: most updates of a Sync leave it as it is, and a large one is costly to lay out. */
+function cachedGraph(tree: SyncDetail['tree']): HTMLElement {
+  const key = JSON.stringify(tree);
+  if (drawn?.key !== key) drawn = { key, graph: treeGraph(tree) };
+  return drawn.graph;
+}
+
 /** The One Sync page. */
 export function syncPage(ctx: PageContext, d: SyncDetail): Child[] {
   const s = d.sync;
@@ -72,7 +81,7 @@ export function syncPage(ctx: PageContext, d: SyncDetail): Child[] {
       s.suspended ? actionButton(ctx, s, 'resume', 'Resume') : actionButton(ctx, s, 'suspend', 'Suspend'),
       s.pinned ? actionButton(ctx, s, 'unpin', 'Unpin') : ''),
     h('section', { 'aria-labelledby': 'tree-h' }, h('h2', { id: 'tree-h' }, 'Resource tree'),
-      d.tree.length ? treeGraph(d.tree) : h('p', { class: 'muted' }, 'Nothing applied yet.'),
+      d.tree.length ? cachedGraph(d.tree) : h('p', { class: 'muted' }, 'Nothing applied yet.'),
       d.truncated ? h('p', { class: 'muted' }, `${d.truncated} more objects are not drawn.`) : ''),
     table('Conditions', ['Type', 'Status', 'Reason', 'Message', 'Since'], d.conditions.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '', ago(c.lastTransitionTime)])),
     table('History (newest first)', ['Revision', 'Subject', 'Applied', 'Created', 'Configured', 'Deleted', ''], d.history.map((e, i) => [
