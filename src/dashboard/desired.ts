@@ -9,6 +9,7 @@ import { renderFiles } from '../agent/render.js';
 import type { SyncObject } from '../agent/steer.js';
 import { heldByCaller, ResourceManager, type InventoryStore, type Manifest, type ObjectRef } from '../apply/index.js';
 import { parseApiVersion, type KubeClient, type KubeObject } from '../k8s/index.js';
+import { withResolve } from './git-resolve.js';
 
 /** The diff of one object against its manifest in the applied revision, or why there is none. */
 export interface DesiredDiff { diff: string | null; note: string | null }
@@ -30,7 +31,8 @@ export class DesiredState {
   private readonly revisions = new Map<string, Promise<Manifest[]>>();
   private readonly diffs = new Map<string, Promise<DesiredDiff>>();
 
-  constructor(private readonly client: KubeClient) {}
+  /** `hostAliases`: host name → address, for names this machine resolves otherwise than the cluster's pods do. */
+  constructor(private readonly client: KubeClient, private readonly hostAliases: Readonly<Record<string, string>> = {}) {}
 
   /** The diff of `live` against its manifest at `sync`'s applied revision. */
   diffOf(sync: SyncObject, live: KubeObject): Promise<DesiredDiff> {
@@ -80,14 +82,15 @@ export class DesiredState {
     let pending = this.revisions.get(key);
     if (!pending) {
       pending = (async () => {
-        const auth = await syncCredentials(this.client, sync.metadata.namespace!, spec.secretRef);
+        const credentials = await syncCredentials(this.client, sync.metadata.namespace!, spec.secretRef);
+        const auth = { ...credentials, env: withResolve(credentials.env, sync.spec.url, this.hostAliases) };
         try {
           await this.source.fetch(sync.spec.url, sha, sync.spec.ref ?? { branch: 'main' }, auth, FETCH_TIMEOUT_MS);
           return renderFiles(await this.source.files(sync.spec.url, sha, path), { path, revision: sha, allowEmpty: true });
         } catch (err) {
           throw new Error(redact((err as Error).message, auth.secrets), { cause: err });
         } finally {
-          await auth.dispose();
+          await credentials.dispose();
         }
       })();
       pending.catch(() => this.revisions.delete(key));

@@ -30,6 +30,11 @@ export interface DashboardOptions {
   token?: string | undefined;
   /** Where the built front end is. @default lib/dashboard/assets */
   assetsDir?: string | undefined;
+  /**
+   * Host name → address, for git URLs whose host this machine resolves otherwise than the cluster's
+   * pods (the local cluster's `host.capstan.internal`); used when fetching a revision to diff against.
+   */
+  hostAliases?: Readonly<Record<string, string>> | undefined;
   /** Tuning of the live views. */
   live?: LiveHubOptions | undefined;
 }
@@ -60,7 +65,7 @@ export class DashboardServer {
     const assets = loadAssets(options.assetsDir);
     const token = options.token ?? newToken();
     const cache = new ClusterCache(options.client);
-    const objects = new ObjectViews(options.client, cache);
+    const objects = new ObjectViews(options.client, cache, options.hostAliases);
     const hub = new LiveHub(cache, objects, options.live);
     const state = { port: 0 };
     const server = http.createServer((req, res) => {
@@ -130,7 +135,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, ctx: 
     case 'object':
       return json(req, res, 200, await ctx.hub.render({ view: 'object', id: objectIdOf(q) }));
     case 'stream':
-      return ctx.hub.open(res, viewRequestOf(q));
+      return ctx.hub.open(req, res, viewRequestOf(q));
     case 'logs':
       return streamLogs(ctx.client, {
         namespace: required(q, 'namespace'), pod: required(q, 'pod'), container: q.get('container') ?? undefined,

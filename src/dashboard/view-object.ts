@@ -33,8 +33,8 @@ export class ObjectViews {
 
   private readonly desired: DesiredState;
 
-  constructor(private readonly client: KubeClient, private readonly cache: ClusterCache) {
-    this.desired = new DesiredState(client);
+  constructor(private readonly client: KubeClient, private readonly cache: ClusterCache, hostAliases: Readonly<Record<string, string>> = {}) {
+    this.desired = new DesiredState(client, hostAliases);
   }
 
   /** Removes what the diffs fetched. */

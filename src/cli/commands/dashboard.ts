@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 
 interface DashboardCliOptions { kubeconfig?: string; context?: string; port: string; readOnly?: boolean }
@@ -13,9 +14,13 @@ export function registerDashboardCommand(program: Command): void {
     .action(async (opts: DashboardCliOptions) => {
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port ${opts.port}: give a port number from 0 to 65535`);
-      const [{ KubeClient }, { DashboardServer }] = await Promise.all([import('../../k8s/index.js'), import('../../dashboard/index.js')]);
+      const [{ KubeClient }, { DashboardServer }, { readState }] = await Promise.all([import('../../k8s/index.js'), import('../../dashboard/index.js'), import('../../devcluster/state.js')]);
       const client = KubeClient.connect({ kubeconfig: opts.kubeconfig, context: opts.context });
-      const dashboard = await DashboardServer.start({ client, port, readOnly: !!opts.readOnly });
+      // On the local cluster, Syncs name its git server as pods see it; this machine reaches it at the pod network's gateway.
+      const kubeconfig = opts.kubeconfig ?? process.env['KUBECONFIG']?.split(path.delimiter)[0];
+      const gateway = kubeconfig ? readState(path.dirname(path.resolve(kubeconfig)))?.network?.gateway : undefined;
+      const hostAliases: Record<string, string> = gateway ? { 'host.capstan.internal': gateway } : {};
+      const dashboard = await DashboardServer.start({ client, port, readOnly: !!opts.readOnly, hostAliases });
       process.stdout.write(`capstan dashboard for ${client.server.origin}${opts.readOnly ? ' (read-only)' : ''}; open:\n\n    ${dashboard.url}\n\n`);
       const stop = async (): Promise<void> => {
         await dashboard.close();
