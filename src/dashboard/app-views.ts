@@ -6,17 +6,18 @@ const yes = (b: unknown): string => (b === true ? 'yes' : b === false ? 'no' : '
 const text = (v: unknown): string => (v === undefined || v === null ? '' : String(v));
 
 /** The tables of an operated app read from its status: EtcdCluster, EtcdBackup, KafkaCluster (with its topics); none for other kinds. */
-export function appTables(obj: KubeObject, related: { topics?: KubeObject[] } = {}): TableView[] {
+export function appTables(obj: KubeObject, related: { topics?: KubeObject[]; backups?: KubeObject[] } = {}): TableView[] {
   const group = (obj.apiVersion ?? '').split('/')[0];
   const status = (obj['status'] ?? {}) as Obj;
-  if (group === 'etcd.capstan.dev' && obj.kind === 'EtcdCluster') return etcdTables(status);
+  if (group === 'etcd.capstan.dev' && obj.kind === 'EtcdCluster') return etcdTables(obj, status, related.backups ?? []);
   if (group === 'kafka.capstan.dev' && obj.kind === 'KafkaCluster') return kafkaTables(obj, status, related.topics ?? []);
   return [];
 }
 
-function etcdTables(status: Obj): TableView[] {
+function etcdTables(obj: KubeObject, status: Obj, backups: KubeObject[]): TableView[] {
   const members = (Array.isArray(status['members']) ? status['members'] : []) as Obj[];
   const snapshot = status['lastSnapshot'] as Obj | undefined;
+  const mine = backups.filter((b) => ((b['spec'] ?? {}) as Obj)['clusterName'] === obj.metadata.name);
   return [
     {
       title: 'Cluster',
@@ -29,7 +30,15 @@ function etcdTables(status: Obj): TableView[] {
       rows: members.map((m) => [text(m['name']), text(m['id']), yes(m['leader']), yes(m['learner']), yes(m['healthy']), text(m['version']), text(m['peerURL'])]),
     },
     {
-      title: 'Backups',
+      title: 'Backups (EtcdBackup)',
+      columns: ['Backup', 'Phase', 'File', 'Revision', 'Keys', 'Size', 'etcd version', 'Completed'],
+      rows: mine.map((b) => {
+        const s = (b['status'] ?? {}) as Obj;
+        return [text(b.metadata.name), text(s['phase']), text(s['file']), text(s['revision']), text(s['keys']), text(s['size']), text(s['etcdVersion']), text(s['completionTime'])];
+      }),
+    },
+    {
+      title: 'Snapshot before the last upgrade step',
       columns: ['Time', 'Revision', 'Size', 'Version', 'Before upgrade to', 'Path'],
       rows: snapshot ? [[text(snapshot['time']), text(snapshot['revision']), text(snapshot['size']), text(snapshot['version']), text(snapshot['forVersion']), text(snapshot['path'])]] : [],
     },

@@ -1,8 +1,8 @@
 import type { KubeObject } from '../k8s/index.js';
 import { isSecretObject } from './mask.js';
 
-// What health rules read, and `cluster`, by which a KafkaTopic names its KafkaCluster.
-const SPEC_KEPT = ['replicas', 'paused', 'updateStrategy', 'type', 'suspend', 'cluster'] as const;
+// What health rules read, and the names by which a KafkaTopic and an EtcdBackup name their cluster.
+const SPEC_KEPT = ['replicas', 'paused', 'updateStrategy', 'type', 'suspend', 'cluster', 'clusterName'] as const;
 
 /**
  * What the dashboard caches of a watched object: identity, owners, the spec fields health rules

@@ -58,7 +58,8 @@ export class ObjectViews {
     const spec = (obj['spec'] ?? {}) as { containers?: { name: string }[]; initContainers?: { name: string }[] };
     const tables: TableView[] = [...await this.printerColumns(obj)];
     const topics = obj.kind === 'KafkaCluster' ? this.cache.list('kafka.capstan.dev/v1alpha1', 'KafkaTopic', id.namespace) : [];
-    tables.push(...appTables(obj, { topics }));
+    const backups = obj.kind === 'EtcdCluster' ? this.cache.list('etcd.capstan.dev/v1alpha1', 'EtcdBackup', id.namespace) : [];
+    tables.push(...appTables(obj, { topics, backups }));
     const uids = new Set(obj.metadata.uid ? [obj.metadata.uid] : []);
     const sync = this.syncOf(id, obj);
     const inInventory = sync && this.inventoryHolds(sync, id);

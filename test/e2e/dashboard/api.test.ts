@@ -133,6 +133,15 @@ describe('capstan dashboard against the real cluster', () => {
     expect(previous.body).toContain('about to fail');
   });
 
+  it('shows a custom resource generically: its conditions and its CRD\'s printer columns', async () => {
+    const d = JSON.parse((await get(`/api/object?${new URLSearchParams({ apiVersion: 'capstan.dev/v1alpha1', kind: 'Sync', namespace: ns.name, name: 'app' })}`)).body) as ObjectDetail;
+    const columns = d.tables.find((t) => t.title === 'Printer columns')!;
+    const cell = (name: string) => columns.rows[0]![columns.columns.indexOf(name)];
+    expect(columns.columns).toEqual(expect.arrayContaining(['URL', 'Revision', 'Message']));
+    expect([cell('URL'), cell('Revision'), cell('Message')]).toEqual([fixture.repo.url(), fixture.first, expect.stringContaining(fixture.first.slice(0, 12))]);
+    expect(d.conditions.map((c) => `${c.type}=${c.status}`)).toEqual(expect.arrayContaining(['Ready=True', 'Stalled=False']));
+  });
+
   it('diffs an applied object against its manifest in the applied revision, Secret values masked', async () => {
     const view = async (kind: string, name: string) => JSON.parse((await get(objectPath('v1', kind, name))).body) as ObjectDetail;
     expect((await view('ConfigMap', 'settings')).diff).toBe('');

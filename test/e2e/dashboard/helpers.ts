@@ -152,10 +152,10 @@ export function fixtureFiles(n: number): Record<string, string> {
 }
 
 /**
- * A Sync of a git repository on this host, applied by an agent in the test process that watches
- * only `namespace`: the same fixture every dashboard test file starts from.
+ * A Sync of a git repository on this host holding `files` (by default {@link fixtureFiles}), applied
+ * by an agent in the test process that watches only `namespace`.
  */
-export async function startFixture(client: KubeClient, namespace: string): Promise<{ repo: TestRepository; first: string; stop(): Promise<void>; push(n: number): Promise<string> }> {
+export async function startFixture(client: KubeClient, namespace: string, files = fixtureFiles(1)): Promise<{ repo: TestRepository; first: string; stop(): Promise<void>; push(n: number): Promise<string> }> {
   await installSyncCrd(client);
   const repo = new TestRepository();
   await repo.start();
@@ -163,7 +163,7 @@ export async function startFixture(client: KubeClient, namespace: string): Promi
   await client.create({ group: '', version: 'v1', resource: 'secrets', namespace }, {
     apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git' }, type: 'kubernetes.io/basic-auth', stringData: { username: 'capstan', password: repo.password },
   });
-  const first = await repo.commit('first revision', fixtureFiles(1));
+  const first = await repo.commit('first revision', files);
   await client.create(syncRef(namespace), {
     apiVersion: 'capstan.dev/v1alpha1', kind: 'Sync', metadata: { name: 'app', namespace },
     spec: { url: repo.url(), interval: '1h', timeout: '1m', wait: false, secretRef: { name: 'git' } },

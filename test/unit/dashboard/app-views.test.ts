@@ -13,14 +13,20 @@ describe('appTables', () => {
         ],
         lastSnapshot: { revision: '42', size: 100, sha256: 'x', version: '3.6.16', forVersion: '3.7.3', time: 't', path: '/p' },
       },
+    }, {
+      backups: [
+        { apiVersion: 'etcd.capstan.dev/v1alpha1', kind: 'EtcdBackup', metadata: { name: 'b1' }, spec: { clusterName: 's' }, status: { phase: 'Completed', file: 'b1.db', revision: '40', keys: 7, size: 2048, etcdVersion: '3.6.16', completionTime: 'c' } },
+        { apiVersion: 'etcd.capstan.dev/v1alpha1', kind: 'EtcdBackup', metadata: { name: 'other' }, spec: { clusterName: 'else' }, status: {} },
+      ],
     });
-    expect(tables.map((t) => t.title)).toEqual(['Cluster', 'Members', 'Backups']);
+    expect(tables.map((t) => t.title)).toEqual(['Cluster', 'Members', 'Backups (EtcdBackup)', 'Snapshot before the last upgrade step']);
     expect(tables[0]!.rows[0]).toEqual(['Running', 'c1', '3.6.16', '', '2']);
     expect(tables[1]!.rows).toEqual([
       ['s-0', '8e9e05c52164694d', 'yes', 'no', 'yes', '3.6.16', 'http://s-0:2380'],
       ['s-1', '91bc3c398fb3c146', 'no', 'yes', 'no', '3.6.16', 'http://s-1:2380'],
     ]);
-    expect(tables[2]!.rows).toEqual([['t', '42', '100', '3.6.16', '3.7.3', '/p']]);
+    expect(tables[2]!.rows).toEqual([['b1', 'Completed', 'b1.db', '40', '7', '2048', '3.6.16', 'c']]);
+    expect(tables[3]!.rows).toEqual([['t', '42', '100', '3.6.16', '3.7.3', '/p']]);
   });
 
   it('KafkaCluster: brokers, the quorum with its leader and lag, and the topics of this cluster', () => {
