@@ -63,6 +63,8 @@ export class DashboardServer {
   /** Loads the front end, starts watching the cluster and listens; resolves once the Syncs are listed. */
   static async start(options: DashboardOptions): Promise<DashboardServer> {
     const assets = loadAssets(options.assetsDir);
+    // Fail here, with the client's own explanation, rather than serve a page that never fills.
+    await options.client.request({ method: 'GET', path: '/version' });
     const token = options.token ?? newToken();
     const cache = new ClusterCache(options.client);
     const objects = new ObjectViews(options.client, cache, options.hostAliases);
@@ -75,6 +77,11 @@ export class DashboardServer {
     state.port = await listenOn(server, options.port ?? DEFAULT_DASHBOARD_PORT, DASHBOARD_HOST, 'serve the dashboard');
     await cache.start();
     return new DashboardServer(state.port, token, server, cache, hub, objects);
+  }
+
+  /** Whether the Syncs have been listed: false while the cluster serves no Sync kind (the agent is not installed). */
+  get syncsListed(): boolean {
+    return this.cache.syncs.hasSynced;
   }
 
   /** How many objects the dashboard caches. */

@@ -21,6 +21,7 @@ export function registerDashboardCommand(program: Command): void {
       const gateway = kubeconfig ? readState(path.dirname(path.resolve(kubeconfig)))?.network?.gateway : undefined;
       const hostAliases: Record<string, string> = gateway ? { 'host.capstan.internal': gateway } : {};
       const dashboard = await DashboardServer.start({ client, port, readOnly: !!opts.readOnly, hostAliases });
+      if (!dashboard.syncsListed) process.stderr.write('warning: the cluster does not list Syncs (capstan.dev/v1alpha1) yet; install the agent with `capstan bootstrap`, and the page shows them once it does\n');
       process.stdout.write(`capstan dashboard for ${client.server.origin}${opts.readOnly ? ' (read-only)' : ''}; open:\n\n    ${dashboard.url}\n\n`);
       const stop = async (): Promise<void> => {
         await dashboard.close();

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ObjectDetail, SyncDetail, SyncSummary } from '../../../src/dashboard/index.js';
 import type { KubeObject } from '../../../src/k8s/index.js';
@@ -119,6 +120,22 @@ describe('capstan dashboard against the real cluster', () => {
       return a.status === 200 && a.body.includes('hello-from-web') ? a : undefined;
     }, 60_000, 500);
     expect(logs.headers['content-type']).toContain('text/plain');
+    const followed = await new Promise<string>((resolve, reject) => {
+      const req = http.get(`${dash.origin}/api/logs?${new URLSearchParams({ namespace: ns.name, pod: webPod.name, follow: 'true' })}`, { headers: auth() }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => {
+          text += c.toString();
+          if (text.includes('hello-from-web')) {
+            // Still open: a followed log ends only when the page closes it.
+            resolve(`${res.complete ? 'ended' : 'open'}: ${text}`);
+            req.destroy();
+          }
+        });
+        res.on('end', () => resolve(`ended: ${text}`));
+      });
+      req.on('error', reject);
+    });
+    expect(followed).toMatch(/^open: .*hello-from-web/s);
 
     const brokenPod = detail.tree.find((n) => n.kind === 'Pod' && n.name.startsWith('broken-'))!;
     const broken = await eventually('an Event about the crashing pod', async () => {
