@@ -232,6 +232,22 @@ describe('capstan dashboard against the real cluster', () => {
     expect((await post(`${base}/explode`)).status).toBe(404);
   });
 
+  it('shows a Stalled Sync with its reason and the message naming the file', async () => {
+    const stream = new ViewStream(`${dash.origin}/api/stream?view=syncs`, auth());
+    const bad = await fixture.repo.commit('broken yaml', { 'dist/config.yaml': 'apiVersion: v1\nkind: ConfigMap\nmetadata: [\n' });
+    expect((await post(`/api/syncs/${ns.name}/app/reconcile`)).status).toBe(200);
+    const got = await stream.next<SyncSummary[]>('a Stalled Sync', (v) => v.some((s) => s.name === 'app' && s.namespace === ns.name && s.stalled?.status === 'True'), 60_000);
+    const s = got.view.find((x) => x.name === 'app' && x.namespace === ns.name)!;
+    expect(s.attempted).toBe(bad);
+    expect(s.revision).not.toBe(bad);
+    expect(s.ready).toMatchObject({ status: 'False', reason: 'ValidationFailed' });
+    expect(s.ready?.message).toContain('dist/config.yaml');
+    stream.close();
+    const good = await fixture.push(3);
+    expect((await post(`/api/syncs/${ns.name}/app/reconcile`)).status).toBe(200);
+    await eventually('the next good commit to be applied', async () => (await getSync())?.status?.lastAppliedRevision === good, 60_000);
+  });
+
   it('refuses every action with 403 under --read-only, and changes nothing', async () => {
     const before = await getSync();
     for (const action of ['reconcile', 'suspend', 'resume', 'rollback', 'unpin']) {
