@@ -66,7 +66,13 @@ export interface SyncDetail {
 }
 
 /** A table: printer columns or an operated app's rows. */
-export interface TableView { title: string; columns: string[]; rows: string[][] }
+export interface TableView {
+  title: string;
+  columns: string[];
+  /** Printer column types (`date` cells are shown as an age); absent for an app's own tables. */
+  types?: string[] | undefined;
+  rows: string[][];
+}
 
 /** The One object page. */
 export interface ObjectDetail {

@@ -11,7 +11,7 @@ import { foldManagedFields, maskForDisplay } from './mask.js';
 import { nodeId } from './tree.js';
 import { inventoryOf } from './view-syncs.js';
 
-interface PrinterColumn { name: string; jsonPath: string; priority?: number }
+interface PrinterColumn { name: string; type?: string; jsonPath: string; priority?: number }
 interface Crd extends KubeObject { spec?: { versions?: { name: string; additionalPrinterColumns?: PrinterColumn[] }[] } }
 
 /** No object of that kind and name exists, or the kind is not served. */
@@ -123,6 +123,7 @@ export class ObjectViews {
     return [{
       title: 'Printer columns',
       columns: columns.map((c) => c.name),
+      types: columns.map((c) => c.type ?? 'string'),
       rows: [columns.map((c) => {
         try {
           return evaluateColumn(obj, c.jsonPath);

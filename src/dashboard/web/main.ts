@@ -1,7 +1,8 @@
 import type { ObjectDetail, SyncDetail, SyncSummary, ViewRequest } from '../api-types.js';
 import { act, info, subscribe, takeToken } from './api.js';
 import { h, swap } from './dom.js';
-import { logsPanel, objectPage, syncPage, syncsPage, type PageContext } from './pages.js';
+import { logsPanel } from './logs.js';
+import { objectPage, syncPage, syncsPage, type PageContext } from './pages.js';
 import { parseRoute, type Route } from './routes.js';
 import './style.css';
 

@@ -2,7 +2,6 @@ import type { ObjectDetail, SyncDetail, SyncSummary } from '../api-types.js';
 import { ago, h, table, type Child } from './dom.js';
 import { treeGraph } from './graph.js';
 import { HEALTH_ORDER, healthBadge, readyBadge } from './health.js';
-import { logsPanel } from './logs.js';
 import { objectHref, syncHref } from './routes.js';
 
 /** What pages need from the app: the read-only flag and a way to run an action. */
@@ -110,7 +109,7 @@ export function objectPage(d: ObjectDetail, logs: HTMLElement | undefined): Chil
       d.sync ? [h('dt', {}, 'Applied by'), h('dd', {}, h('a', { href: syncHref(d.sync.namespace, d.sync.name) }, `Sync ${d.sync.namespace}/${d.sync.name}`))] : '',
       d.owners.length ? [h('dt', {}, 'Owned by'), h('dd', {}, d.owners.map((w, i) => [i ? ', ' : '', h('a', { href: objectHref(w) }, `${w.kind} ${w.name}`)]))] : ''),
     table('Conditions', ['Type', 'Status', 'Reason', 'Message', 'Since'], d.conditions.map((c) => [c.type, c.status, c.reason ?? '', c.message ?? '', ago(c.lastTransitionTime)])),
-    d.tables.map((t) => table(t.title, t.columns, t.rows)),
+    d.tables.map((t) => table(t.title, t.columns, t.rows.map((r) => r.map((cell, i) => (t.types?.[i] === 'date' && cell ? ago(cell) : cell))))),
     eventsTable(d.events),
     logs ?? '',
     h('section', { 'aria-labelledby': 'diff-h' }, h('h2', { id: 'diff-h' }, 'Diff against the applied revision'),
@@ -122,4 +121,3 @@ export function objectPage(d: ObjectDetail, logs: HTMLElement | undefined): Chil
   ];
 }
 
-export { logsPanel };
