@@ -29,8 +29,10 @@ export function layout(nodes: TreeNode[]): Map<string, { x: number; y: number; d
 
 /**
  * The resource tree as a graph: a box per object (a link to it, keyboard-focusable, with its health
- * as icon, word and colour) and a curve from each owner to what it owns. Arrow keys move between
- * boxes: up and down through the list, right to the first child, left to the owner.
+ * as icon, word and colour) and a curve from each owner to what it owns. The tree is one Tab stop
+ * (a roving tabindex, as the ARIA tree pattern has it, so a tree of 1000 objects is not 1000 Tab
+ * presses); arrow keys move between boxes: up and down through the list, right to the first child,
+ * left to the owner, Home and End to the ends; Enter opens one.
  */
 export function treeGraph(nodes: TreeNode[]): HTMLElement {
   const pos = layout(nodes);
@@ -63,7 +65,7 @@ export function treeGraph(nodes: TreeNode[]): HTMLElement {
     const p = pos.get(n.id)!;
     const link = h('a', {
       href: objectHref(n), class: `node h-${n.health.status}${n.inventory ? ' inv' : ''}`, 'data-key': `node:${n.id}`, 'data-id': n.id, 'data-parent': n.parent,
-      role: 'treeitem', 'aria-level': p.depth + 1,
+      role: 'treeitem', 'aria-level': p.depth + 1, tabindex: list.childElementCount === 0 ? 0 : -1,
       'aria-label': `${n.kind} ${n.name}: ${n.health.status}${n.health.message ? `, ${n.health.message}` : ''}`,
       title: n.health.message,
       onkeydown: (ev) => move(ev as KeyboardEvent, list),
@@ -91,5 +93,7 @@ function move(ev: KeyboardEvent, list: HTMLElement): void {
   else if (ev.key === 'End') next = links[links.length - 1];
   if (!next) return;
   ev.preventDefault();
+  here.tabIndex = -1;
+  next.tabIndex = 0;
   next.focus();
 }

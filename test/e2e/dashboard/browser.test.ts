@@ -71,10 +71,16 @@ describe('the dashboard in Chromium', () => {
     // 4 applied objects, 2 ReplicaSets, 2 pods.
     expect(await page.getByRole('treeitem').count()).toBe(8);
     await page.screenshot({ path: path.join(shots, 'sync.png'), fullPage: true });
-    // Keyboard: the tree's items are links reached with Tab and moved between with the arrow keys.
+    // Keyboard: the tree is one Tab stop, and the arrow keys walk it.
+    expect(await page.locator('a.node[tabindex="0"]').count()).toBe(1);
     await page.getByRole('treeitem').first().focus();
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate('document.activeElement.textContent')).toMatch(/^ReplicaSet/);
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.evaluate('document.activeElement.textContent')).toMatch(/^Deployment/);
     await page.keyboard.press('ArrowDown');
     expect(await page.evaluate('document.activeElement.getAttribute("role")')).toBe('treeitem');
+    expect(await page.locator('a.node[tabindex="0"]').count()).toBe(1);
     await crashing.first().click();
     await page.getByRole('heading', { name: /^Pod / }).waitFor();
     await expect.poll(() => page.locator('#health-message').textContent(), { timeout: 15_000 }).toMatch(/CrashLoopBackOff/);
