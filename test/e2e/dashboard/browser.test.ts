@@ -14,7 +14,7 @@ let fixture: Awaited<ReturnType<typeof startFixture>>;
 let dash: RunningDashboard;
 let browser: Browser;
 let page: Page;
-const getSync = () => ns.client.get<SyncObject & { status?: { lastHandledReconcileAt?: string } }>(syncRef(ns.name, 'app'));
+const getSync = () => ns.client.get<SyncObject & { spec: { revision?: string }; status?: { lastHandledReconcileAt?: string } }>(syncRef(ns.name, 'app'));
 
 /** Debian's chromium, which `.ci/run` installs. */
 function chromiumPath(): string {
@@ -110,5 +110,24 @@ describe('the dashboard in Chromium', () => {
       const handled = (await getSync())?.status?.lastHandledReconcileAt;
       return handled !== undefined && handled !== before;
     }, 30_000);
+  });
+
+  it('rolls back to a history entry after a confirmation, then unpins', async () => {
+    const rollback = page.getByRole('button', { name: `Roll back to ${fixture.first.slice(0, 12)}` });
+    let asked = '';
+    page.once('dialog', (d) => { asked = d.message(); void d.dismiss(); });
+    await rollback.click();
+    await expect.poll(() => asked).toContain('Later pushes wait until it is unpinned');
+    expect((await getSync())?.spec.revision).toBeUndefined(); // dismissed: nothing changed
+    page.once('dialog', (d) => void d.accept());
+    await rollback.click();
+    await eventually('the pin and its reconcile', async () => {
+      const s = await getSync();
+      return s?.spec.revision === fixture.first && s.status?.lastAppliedRevision === fixture.first;
+    }, 30_000);
+    await expect.poll(() => page.locator('#applied-revision').textContent(), { timeout: 10_000 }).toContain(`pinned to ${fixture.first.slice(0, 12)}`);
+    await page.getByRole('button', { name: `Unpin Sync ${ns.name}/app` }).click();
+    await eventually('the pin to be cleared', async () => (await getSync())?.spec.revision === undefined, 10_000);
+    await page.getByRole('button', { name: `Unpin Sync ${ns.name}/app` }).waitFor({ state: 'detached', timeout: 10_000 });
   });
 });
