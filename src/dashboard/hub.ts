@@ -117,11 +117,13 @@ export class LiveHub {
     if (this.timer) return;
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      for (const s of this.streams) void this.push(s);
+      // Tabs showing the same Syncs or Sync view share one render of it per update.
+      const shared = new Map<string, Promise<string>>();
+      for (const s of this.streams) void this.push(s, shared);
     }, this.coalesceMs);
   }
 
-  private async push(stream: Stream): Promise<void> {
+  private async push(stream: Stream, shared?: Map<string, Promise<string>>): Promise<void> {
     if (stream.busy) {
       stream.again = true;
       return;
@@ -133,7 +135,14 @@ export class LiveHub {
         let event = 'view';
         let body: string;
         try {
-          body = JSON.stringify(await this.render(stream.request, stream));
+          const key = stream.request.view === 'object' || !shared ? undefined : JSON.stringify(stream.request);
+          let rendered = key ? shared!.get(key) : undefined;
+          if (!rendered) {
+            rendered = this.render(stream.request, stream).then((v) => JSON.stringify(v));
+            if (key) shared!.set(key, rendered);
+          }
+          body = await rendered;
+          shared = undefined; // a render asked for again (stream.again) comes after a newer change
         } catch (err) {
           event = 'problem';
           body = JSON.stringify({ message: err instanceof Error ? err.message : String(err) });
