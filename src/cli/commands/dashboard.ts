@@ -20,7 +20,11 @@ export function registerDashboardCommand(program: Command): void {
       const kubeconfig = opts.kubeconfig ?? process.env['KUBECONFIG']?.split(path.delimiter)[0];
       const gateway = kubeconfig ? readState(path.dirname(path.resolve(kubeconfig)))?.network?.gateway : undefined;
       const hostAliases: Record<string, string> = gateway ? { 'host.capstan.internal': gateway } : {};
-      const dashboard = await DashboardServer.start({ client, port, readOnly: !!opts.readOnly, hostAliases });
+      const dashboard = await DashboardServer.start({ client, port, readOnly: !!opts.readOnly, hostAliases }).catch((err: unknown) => {
+        client.close();
+        const inUse = (err as { cause?: { code?: string } }).cause?.code === 'EADDRINUSE';
+        throw inUse ? new Error(`${(err as Error).message} with --port (0 picks a free one)`, { cause: err }) : err;
+      });
       if (!dashboard.syncsListed) process.stderr.write('warning: the cluster does not list Syncs (capstan.dev/v1alpha1) yet; install the agent with `capstan bootstrap`, and the page shows them once it does\n');
       process.stdout.write(`capstan dashboard for ${client.server.origin}${opts.readOnly ? ' (read-only)' : ''}; open:\n\n    ${dashboard.url}\n\n`);
       const stop = async (): Promise<void> => {
