@@ -73,6 +73,8 @@ for (const started = Date.now(); ;) {
 }
 
 const dash = spawn(process.execPath, [join(repoRoot, 'bin', 'capstan.js'), 'dashboard', '--kubeconfig', kubeconfig, '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
+// A failing run must not leave the dashboard behind.
+process.on('exit', () => dash.kill('SIGTERM'));
 const url = await new Promise<string>((resolve, reject) => {
   let out = '';
   dash.stdout!.on('data', (c: Buffer) => {
