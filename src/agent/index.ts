@@ -14,3 +14,4 @@ export { GitSource, type GitReference, type ResolvedReference, type Commit, type
 export { VerificationError } from './git/verify-error.js';
 export { InvalidRangeError, highestInRange } from './git/tags.js';
 export { redact } from './git/redact.js';
+export { getSync, pickRevision, pinRevision, readyCondition, requestReconcile, setSuspended, syncRef, unpinRevision, SyncNotFoundError, InvalidRevisionError, type SyncCondition, type SyncObject } from './steer.js';

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerAgentCommand } from './commands/agent.js';
 import { registerApplyCommand } from './commands/apply.js';
 import { registerBootstrapCommand } from './commands/bootstrap.js';
+import { registerDashboardCommand } from './commands/dashboard.js';
 import { registerDiffCommand } from './commands/diff.js';
 import { registerDevCommands } from './commands/dev.js';
 import { registerOperatorCommand } from './commands/operator.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerAgentCommand(program);
   registerApplyCommand(program);
   registerBootstrapCommand(program);
+  registerDashboardCommand(program);
   registerDiffCommand(program);
   registerDevCommands(program);
   registerOperatorCommand(program);

@@ -106,6 +106,17 @@ export class KubeClient {
     return text;
   }
 
+  /**
+   * Sends one request and resolves the open response, whose body the caller reads as it arrives
+   * (a followed pod log); `signal` aborts it. Non-2xx answers throw {@link ApiError}.
+   */
+  async stream(spec: RequestSpec, signal?: AbortSignal): Promise<http.IncomingMessage> {
+    const res = await this.send({ ...spec, timeoutMs: spec.timeoutMs ?? 0 }, signal);
+    const code = res.statusCode ?? 0;
+    if (code < 200 || code >= 300) throw apiError(spec, code, await readBody(res));
+    return res;
+  }
+
   /** GET one object; `undefined` when it does not exist. */
   async get<T extends KubeObject = KubeObject>(ref: ResourceRef): Promise<T | undefined> {
     try {

@@ -1,27 +1,13 @@
 import type { Command } from 'commander';
-import type { KubeClient, KubeObject, ResourceRef } from '../../k8s/index.js';
+import { getSync, pinRevision, readyCondition as ready, requestReconcile, setSuspended, syncRef, unpinRevision, type SyncObject } from '../../agent/steer.js';
+import type { KubeClient } from '../../k8s/index.js';
 import { parseDuration, parseOutput } from '../options.js';
 import { formatAge, formatTable } from '../table.js';
-
-interface Condition { type: string; status: string; reason?: string; message?: string }
-interface SyncObject extends KubeObject {
-  spec: {
-    url: string; ref?: { branch?: string; tag?: string; semver?: string; commit?: string }; path?: string; interval?: string; suspend?: boolean; revision?: string;
-    verify?: { mode?: string; secretRef: { name: string } }; serviceAccountName?: string; dependsOn?: { name: string; namespace?: string }[];
-  };
-  status?: {
-    lastAppliedRevision?: string; lastAttemptedRevision?: string; lastAppliedTime?: string; lastHandledReconcileAt?: string;
-    conditions?: Condition[];
-    inventory?: { names: string[] }[];
-    history?: { revision: string; time: string; subject?: string; created: number; configured: number; deleted: number }[];
-  };
-}
 
 interface SyncCliOptions { kubeconfig?: string; context?: string; namespace?: string; allNamespaces?: boolean; output?: string; timeout?: string }
 
 /** The namespace `capstan bootstrap` installs into, and where Syncs are looked for by default. */
 const DEFAULT_NAMESPACE = 'capstan-system';
-const ANNOTATION = 'capstan.dev/reconcile-requested-at';
 
 /** Registers `capstan sync list|status|reconcile|suspend|resume|history|rollback|unpin`. */
 export function registerSyncCommands(program: Command): void {
@@ -75,51 +61,33 @@ export function registerSyncCommands(program: Command): void {
 
   common(sync.command('suspend')).argument('<name>').description('stop fetching, applying and repairing drift')
     .action((name: string, opts: SyncCliOptions) => run(opts, async (client) => {
-      await getSync(client, opts.namespace!, name);
-      await client.patch(syncRef(opts.namespace, name), 'merge', { spec: { suspend: true } });
+      await setSuspended(client, opts.namespace!, name, true);
       process.stdout.write(`suspended Sync ${opts.namespace}/${name}\n`);
     }));
 
   waiting(common(sync.command('resume'))).argument('<name>').description('resume a suspended Sync and wait for its reconcile')
     .action((name: string, opts: SyncCliOptions) => run(opts, async (client, json) => {
-      await getSync(client, opts.namespace!, name);
-      await client.patch(syncRef(opts.namespace, name), 'merge', { spec: { suspend: false } });
+      await setSuspended(client, opts.namespace!, name, false);
       await reconcileAndWait(client, opts, name, json);
     }));
 
   waiting(common(sync.command('rollback'))).argument('<name>').argument('<revision>', 'a commit of the history (a prefix of at least 7 characters) or a full SHA')
     .description('pin an earlier revision and apply it; later pushes wait until `capstan sync unpin`')
     .action((name: string, revision: string, opts: SyncCliOptions) => run(opts, async (client, json) => {
-      const s = await getSync(client, opts.namespace!, name);
-      const sha = pickRevision(s, revision);
-      await client.patch(syncRef(opts.namespace, name), 'merge', { spec: { revision: sha } });
+      const sha = await pinRevision(client, opts.namespace!, name, revision);
       if (!json) process.stderr.write(`pinned Sync ${opts.namespace}/${name} to ${sha}\n`);
       await reconcileAndWait(client, opts, name, json, sha);
     }));
 
   waiting(common(sync.command('unpin'))).argument('<name>').description('follow the Sync\'s ref again after a rollback')
     .action((name: string, opts: SyncCliOptions) => run(opts, async (client, json) => {
-      await getSync(client, opts.namespace!, name);
-      await client.patch(syncRef(opts.namespace, name), 'merge', { spec: { revision: null } });
+      await unpinRevision(client, opts.namespace!, name);
       await reconcileAndWait(client, opts, name, json);
     }));
 }
 
-/** The full SHA `given` names: a history entry it prefixes, or itself when it is a full SHA. */
-export function pickRevision(sync: SyncObject, given: string): string {
-  const wanted = given.trim().toLowerCase();
-  if (/^[0-9a-f]{40}$/.test(wanted)) return wanted;
-  if (!/^[0-9a-f]{7,39}$/.test(wanted)) throw new Error(`revision "${given}" is not a commit SHA: give a full SHA, or at least 7 hex characters of one in \`capstan sync history ${sync.metadata.name}\``);
-  const matches = [...new Set((sync.status?.history ?? []).map((h) => h.revision).filter((r) => r.startsWith(wanted)))];
-  if (matches.length === 1) return matches[0]!;
-  if (matches.length > 1) throw new Error(`revision ${given} matches ${matches.length} commits of the history (${matches.join(', ')}): give more characters`);
-  throw new Error(`revision ${given} is not in the history of Sync ${sync.metadata.namespace}/${sync.metadata.name}: give the full SHA`);
-}
-
 async function reconcileAndWait(client: KubeClient, opts: SyncCliOptions, name: string, json: boolean, revision?: string): Promise<void> {
-  const ref = syncRef(opts.namespace, name);
-  const requested = new Date().toISOString();
-  await client.patch(ref, 'merge', { metadata: { annotations: { [ANNOTATION]: requested } } });
+  const requested = await requestReconcile(client, opts.namespace!, name);
   const deadline = Date.now() + parseDuration(opts.timeout ?? '5m');
   for (;;) {
     const s = await getSync(client, opts.namespace!, name);
@@ -137,17 +105,6 @@ async function reconcileAndWait(client: KubeClient, opts: SyncCliOptions, name: 
   }
 }
 
-function syncRef(namespace: string | undefined, name?: string): ResourceRef {
-  return { group: 'capstan.dev', version: 'v1alpha1', resource: 'syncs', namespace, name };
-}
-
-async function getSync(client: KubeClient, namespace: string, name: string): Promise<SyncObject> {
-  const s = await client.get<SyncObject>(syncRef(namespace, name));
-  if (!s) throw new Error(`no Sync ${namespace}/${name}: see \`capstan sync list -A\``);
-  return s;
-}
-
-const ready = (s: SyncObject): Condition | undefined => s.status?.conditions?.find((c) => c.type === 'Ready');
 const describeRef = (ref: SyncObject['spec']['ref']): string =>
   ref?.branch ? `branch ${ref.branch}` : ref?.tag ? `tag ${ref.tag}` : ref?.semver ? `semver ${ref.semver}` : ref?.commit ? `commit ${ref.commit}` : 'branch main';
 const revisionOf = (s: SyncObject): string => (s.status?.lastAppliedRevision ? `${s.spec.ref?.branch ?? s.spec.ref?.tag ?? s.spec.ref?.semver ?? 'commit'}@sha1:${s.status.lastAppliedRevision.slice(0, 12)}` : '-');
