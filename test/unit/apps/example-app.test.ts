@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { syncNameFor } from '../../../src/cli/commands/dev-deploy.js';
@@ -58,5 +58,12 @@ describe('examples/kafka, a user app that imports capstan/apps/kafka', () => {
   it('deploys from its folder as a Sync of its own, so the repository\'s other apps are not pruned', () => {
     expect(syncNameFor(join('examples', 'kafka', 'dist'))).toBe('kafka');
     expect(syncNameFor('dist')).toBe('capstan');
+  });
+
+  it('locks the dependencies Capstan has now, so `npm ci` in the example installs', () => {
+    const own = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+    const lock = JSON.parse(readFileSync(join(example, 'package-lock.json'), 'utf8')) as { packages: Record<string, { dependencies?: Record<string, string> }> };
+    // When this fails: run `npm install` in examples/kafka and commit its package-lock.json.
+    expect(lock.packages['node_modules/capstan']?.dependencies).toEqual(own.dependencies);
   });
 });

@@ -10,8 +10,8 @@ import { ApiError, type KubeObject } from '../../../../src/k8s/index.js';
 import { ClusterAdmin } from '../../../../apps/kafka/admin/cluster-admin.js';
 import { KafkaApiError } from '../../../../apps/kafka/admin/requests.js';
 import { adminClient, eventually, kubeconfigPath, useNamespace } from '../../harness.js';
-import { installCrds, OperatorProcess } from './operator.js';
-import { missingAcks, NumberedProducer, readAll } from './traffic.js';
+import { describeQuorumReplication, installCrds, OperatorProcess } from './operator.js';
+import { deliveryProblems, NumberedProducer, readAll } from './traffic.js';
 
 const run = promisify(execFile);
 type Condition = { type: string; status: string; reason?: string; message?: string; observedGeneration?: number };
@@ -24,8 +24,8 @@ const version = 'v1alpha1';
 
 /**
  * One three-broker KafkaCluster on the real local cluster, taken through its life with real Kafka
- * 4.4 brokers: create, topics, a broker killed, a rolling configuration change, scale out, scale in
- * and deletion. A producer writes numbered messages with acks=all; every acknowledged message must
+ * 4.4 brokers: create, topics, a broker killed, a rolling configuration change, a node whose volume
+ * is lost, scale out, scale in and deletion. A producer writes numbered messages with acks=all; every acknowledged message must
  * be read back at the partition and offset Kafka acknowledged.
  */
 describe('KafkaCluster on real KRaft brokers', () => {
@@ -95,7 +95,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     expect(producer.failures).toBe(0);
     expect(producer.acks).toHaveLength(200);
     const records = await readAll(await bootstrap(), 'orders');
-    expect(missingAcks(producer.acks, records)).toEqual([]);
+    expect(deliveryProblems(producer, records)).toEqual([]);
     const admin = new ClusterAdmin(await bootstrap());
     const [orders] = (await admin.metadata()).topics.filter((t) => t.name === 'orders');
     await admin.close();
@@ -158,7 +158,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     }, 120_000, 1000);
     await eventually('more writes acknowledged after the kill', async () => producer.acks.length > acked + 50, 60_000, 200);
     await producer.stop();
-    expect(missingAcks(producer.acks, await readAll(await bootstrap(), 'orders'))).toEqual([]);
+    expect(deliveryProblems(producer, await readAll(await bootstrap(), 'orders'))).toEqual([]);
   }, 300_000);
 
   /** Each node's meta.properties (cluster id, node id, directory id), read from its volume on the host. */
@@ -209,7 +209,57 @@ describe('KafkaCluster on real KRaft brokers', () => {
     expect(after.status!.clusterId).toBe(before.status!.clusterId);
     expect(await metaProperties()).toEqual(metaBefore);
     expect(producer.acks.length).toBeGreaterThan(100);
-    expect(missingAcks(producer.acks, await readAll(await bootstrap(), 'orders'))).toEqual([]);
+    expect(deliveryProblems(producer, await readAll(await bootstrap(), 'orders'))).toEqual([]);
+  }, 600_000);
+
+  it('replaces a node whose volume is lost: the new volume is formatted once, the node rejoins the quorum under its id with a new directory, and no acknowledged write is lost', async () => {
+    const claims = { group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns.name };
+    const metaBefore = await metaProperties();
+    const lost = 'data-events-broker-2';
+    const oldClaim = (await client.get<KubeObject>({ ...claims, name: lost }))!;
+    const oldPod = (await listPods()).find((p) => p.metadata.name === 'events-broker-2')!;
+    const producer = new NumberedProducer(await bootstrap(), 'orders', 'replace');
+    await producer.start();
+    await eventually('the producer to get going', async () => producer.acks.length >= 50, 60_000, 100);
+    // What losing a node's disk looks like to Kubernetes: its claim and its pod are gone.
+    await client.delete({ ...claims, name: lost });
+    await client.delete({ ...pods, name: 'events-broker-2' });
+    await eventually('a new claim and pod for node 2, Ready', async () => {
+      const claim = await client.get<KubeObject>({ ...claims, name: lost });
+      const pod = (await listPods()).find((p) => p.metadata.name === 'events-broker-2');
+      return claim && claim.metadata.uid !== oldClaim.metadata.uid && pod && pod.metadata.uid !== oldPod.metadata.uid && condition(pod, 'Ready')?.status === 'True';
+    }, 240_000, 1000);
+    const cluster = await eventually('the quorum to be three voters again and every replica in sync', async () => {
+      const c = await getCluster();
+      const admin = new ClusterAdmin(await bootstrap());
+      try {
+        const inSync = (await admin.metadata()).topics.every((t) => t.partitions.every((p) => p.isr.length === p.replicas.length));
+        return inSync && JSON.stringify(c.status?.quorum?.voters) === JSON.stringify([0, 1, 2]) && condition(c, 'Ready')?.status === 'True' && c;
+      } finally {
+        await admin.close();
+      }
+    }, 240_000, 1000);
+    await eventually('more writes acknowledged after the replacement', async () => producer.acks.length > 150, 60_000, 200);
+    await producer.stop();
+    expect(cluster.status!.brokers!.map((b) => b.id)).toEqual([0, 1, 2]);
+    const metaAfter = await metaProperties();
+    const field = (meta: string, key: string) => meta.split('\n').find((l) => l.startsWith(`${key}=`));
+    expect(field(metaAfter[lost]!, 'cluster.id')).toBe(field(metaBefore[lost]!, 'cluster.id'));
+    expect(field(metaAfter[lost]!, 'node.id')).toBe('node.id=2');
+    expect(field(metaAfter[lost]!, 'directory.id')).not.toBe(field(metaBefore[lost]!, 'directory.id'));
+    for (const other of ['data-events-broker-0', 'data-events-broker-1']) expect(metaAfter[other]).toBe(metaBefore[other]);
+    // Node 2 becomes a voter again under its new directory (auto-join swaps out its old entry),
+    // rather than staying an observer behind a voter entry no process answers for.
+    const voterOrObserver = (status: string) => (status === 'Observer' ? 'Observer' : 'Voter');
+    const newDirectory = field(metaAfter[lost]!, 'directory.id')!.split('=')[1];
+    let node2: string[] = [];
+    await eventually('node 2 to be a voter under its new directory', async () => {
+      const replicas = await describeQuorumReplication((await bootstrap())[0]!, '4.4.0');
+      node2 = replicas.filter((r) => r.nodeId === 2).map((r) => `${r.directoryId} ${voterOrObserver(r.status)}`);
+      return replicas.filter((r) => r.status !== 'Observer').length === 3 && node2.length === 1 && node2[0] === `${newDirectory} Voter`;
+    }, 120_000, 3000).catch(() => undefined);
+    expect(node2).toEqual([`${newDirectory} Voter`]);
+    expect(deliveryProblems(producer, await readAll(await bootstrap(), 'orders'))).toEqual([]);
   }, 600_000);
 
   it('scales out to four brokers and moves existing partitions onto the new one', async () => {
@@ -244,7 +294,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     expect(metadata.topics.every((t) => t.partitions.every((p) => !p.replicas.includes(3)))).toBe(true);
     expect(unregistered).toBeInstanceOf(KafkaApiError);
     expect((unregistered as KafkaApiError).code).toBe(102); // BROKER_ID_NOT_REGISTERED
-    expect(missingAcks(producer.acks, await readAll(await bootstrap(), 'orders'))).toEqual([]);
+    expect(deliveryProblems(producer, await readAll(await bootstrap(), 'orders'))).toEqual([]);
   }, 400_000);
 
   it('deleting the KafkaCluster leaves nothing of it behind', async () => {

@@ -1,9 +1,13 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
+import { kafkaLauncher } from '../../../../src/devcluster/apps/kafka.js';
 import { projectRoot } from '../../../../src/devcluster/paths.js';
 import type { KubeClient } from '../../../../src/k8s/index.js';
 import { KafkaClusterType, KafkaTopicType } from '../../../../apps/kafka/index.js';
+
+const execFileAsync = promisify(execFile);
 
 /** Installs the KafkaCluster and KafkaTopic CRDs as the construct writes them, and waits until they are served. */
 export async function installCrds(client: KubeClient): Promise<void> {
@@ -50,4 +54,25 @@ export class OperatorProcess {
     await exited;
     clearTimeout(timer);
   }
+}
+
+/** One replica of the metadata quorum as Kafka's own `kafka-metadata-quorum.sh describe --replication` reports it. */
+export interface QuorumReplicaRow {
+  nodeId: number;
+  directoryId: string;
+  lag: number;
+  /** `Leader`, `Follower` (a voter) or `Observer`. */
+  status: string;
+}
+
+/**
+ * The metadata quorum's replicas with their directory ids, asked through a broker with Kafka's own
+ * tool (our admin client's DescribeQuorum v1 has no directory ids): the only way to tell a node that
+ * came back on a new volume as a voter from one left as an observer behind its stale voter entry.
+ */
+export async function describeQuorumReplication(bootstrap: string, kafkaVersion: string): Promise<QuorumReplicaRow[]> {
+  const { stdout } = await execFileAsync('/bin/sh', ['-c', 'command=$("$@") || exit $?; eval "exec $command"', 'kafka', ...kafkaLauncher(kafkaVersion), 'kafka-metadata-quorum.sh', '--bootstrap-server', bootstrap, 'describe', '--replication'], { env: { ...process.env, KAFKA_HEAP_OPTS: '-Xmx96m' }, timeout: 60_000 });
+  const [header, ...rows] = stdout.trim().split('\n').map((l) => l.trim().split(/\s+/));
+  const column = (name: string) => header!.indexOf(name);
+  return rows.map((r) => ({ nodeId: Number(r[column('NodeId')]), directoryId: r[column('DirectoryId')]!, lag: Number(r[column('Lag')]), status: r[column('Status')]! }));
 }

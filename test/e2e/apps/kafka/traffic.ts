@@ -8,8 +8,9 @@ export interface Ack {
 }
 
 /**
- * A producer sending numbered messages one at a time with acks=all, recording every acknowledgement
- * and counting failures (a send that fails is not acknowledged, so it may or may not be stored).
+ * A producer sending numbered messages one at a time with acks=all and idempotence, recording every
+ * acknowledgement and counting failures (a send that fails is not acknowledged, so it may or may
+ * not be stored, but at most once).
  */
 export class NumberedProducer {
   readonly acks: Ack[] = [];
@@ -21,7 +22,8 @@ export class NumberedProducer {
 
   constructor(brokers: string[], private readonly topic: string, private readonly run: string) {
     const kafka = new kafkajs.Kafka({ clientId: `e2e-producer-${run}`, brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 3000 }, connectionTimeout: 3000, requestTimeout: 10_000 });
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+    // Idempotent: a send retried after a broker dies is stored once, so a duplicate is a real fault.
+    this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
   }
 
   /** Sends `count` messages and waits for them (no background loop). */
@@ -47,6 +49,12 @@ export class NumberedProducer {
     this.running = false;
     await this.loop;
     await this.producer.disconnect();
+  }
+
+  /** The send number of one of this producer's values, or undefined for another producer's. */
+  sequenceOf(value: string): number | undefined {
+    const prefix = `${this.run}-`;
+    return value.startsWith(prefix) ? Number(value.slice(prefix.length)) : undefined;
   }
 
   private async sendOne(): Promise<void> {
@@ -91,7 +99,30 @@ export async function readAll(brokers: string[], topic: string): Promise<Map<num
   return records;
 }
 
-/** The acknowledged writes that are not at their acknowledged partition and offset with their value. */
-export function missingAcks(acks: readonly Ack[], records: Map<number, Map<string, string>>): Ack[] {
-  return acks.filter((a) => records.get(a.partition)?.get(a.offset) !== a.value);
+/**
+ * What breaks "every acknowledged message arrived exactly once, in order": an acknowledged message
+ * missing from its acknowledged partition and offset, a message of this producer stored at two
+ * offsets, or a partition whose messages are not in the order they were sent (one at a time).
+ */
+export function deliveryProblems(producer: NumberedProducer, records: Map<number, Map<string, string>>): string[] {
+  const problems: string[] = [];
+  for (const a of producer.acks) {
+    if (records.get(a.partition)?.get(a.offset) !== a.value) problems.push(`${a.value} acknowledged at ${a.partition}/${a.offset} is not there`);
+  }
+  const seen = new Map<string, string>();
+  for (const [partition, byOffset] of records) {
+    let last = -1;
+    const offsets = [...byOffset.keys()].sort((x, y) => (BigInt(x) < BigInt(y) ? -1 : 1));
+    for (const offset of offsets) {
+      const value = byOffset.get(offset)!;
+      const sequence = producer.sequenceOf(value);
+      if (sequence === undefined) continue;
+      const where = `${partition}/${offset}`;
+      if (seen.has(value)) problems.push(`${value} is stored twice: at ${seen.get(value)} and ${where}`);
+      seen.set(value, where);
+      if (sequence < last) problems.push(`partition ${partition} holds ${value} after a later message`);
+      last = Math.max(last, sequence);
+    }
+  }
+  return problems;
 }
