@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdBackupType } from '../../../../apps/etcd/etcd-backup-type.js';
 import type { KubeObject } from '../../../../src/k8s/index.js';
 import { eventually, useNamespace } from '../../harness.js';
-import { claimPath, clustersRef, endpoints, etcd, installEtcdCrds, removeEtcdCrds, startOperator, waitReady } from './helpers.js';
+import { claimPath, clustersRef, endpoints, etcd, installEtcdCrds, removeEtcdCrds, startOperator, waitReady, type EtcdClusterObject } from './helpers.js';
 
 const backupsRef = (namespace: string, name?: string) => ({ group: EtcdBackupType.group, version: EtcdBackupType.version, resource: EtcdBackupType.plural, namespace, name });
 type Backup = typeof EtcdBackupType.types.object & KubeObject;
@@ -76,8 +76,27 @@ describe('an EtcdCluster backup schedule', () => {
     }, 30_000);
     expect(fs.existsSync(path.join(dir, 'mine.db'))).toBe(true);
     expect(mine.status!.sha256).toBe(createHash('sha256').update(fs.readFileSync(path.join(dir, 'mine.db'))).digest('hex'));
-    const cluster = await client.get<KubeObject & { status?: { lastScheduleTime?: string } }>(clustersRef(ns.name, 'sched'));
+    const cluster = await client.get<EtcdClusterObject>(clustersRef(ns.name, 'sched'));
     expect(Date.parse(cluster!.status!.lastScheduleTime!) % 10_000).toBe(0);
-    await client.delete(clustersRef(ns.name, 'sched'));
   }, 200_000);
+
+  it('takes the pre-upgrade snapshot into the backup claim, and upgrades once it is complete', async () => {
+    await client.patch(clustersRef(ns.name, 'sched'), 'merge', { spec: { version: '3.7.3' } });
+    const upgraded = await eventually('the cluster to run 3.7.3', async () => {
+      const c = await client.get<EtcdClusterObject>(clustersRef(ns.name, 'sched'));
+      const ready = c?.status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.status?.currentVersion === '3.7.3' && ready?.status === 'True' && ready.observedGeneration === c.metadata.generation && c;
+    }, 90_000);
+    const before = await client.get<Backup>(backupsRef(ns.name, 'sched-before-3-7-3'));
+    expect(before!.status!.phase).toBe('Completed');
+    expect(before!.metadata.labels!['etcd.capstan.dev/purpose']).toBe('pre-upgrade');
+    expect(before!.status!.etcdVersion).toBe('3.6.16');
+    const snapshot = upgraded.status!.lastSnapshot!;
+    expect(snapshot).toMatchObject({ forVersion: '3.7.3', version: '3.6.16', path: 'sched-snapshots/sched-before-3-7-3.db', sha256: before!.status!.sha256 });
+    const bytes = fs.readFileSync(path.join(await claimPath(client, ns.name, 'sched-snapshots'), 'sched-before-3-7-3.db'));
+    expect(createHash('sha256').update(bytes).digest('hex')).toBe(snapshot.sha256);
+    expect(Date.parse(snapshot.time)).toBeLessThanOrEqual(Date.parse(String((await client.list<KubeObject>({ group: '', version: 'v1', resource: 'pods', namespace: ns.name }, { labelSelector: 'app.kubernetes.io/instance=sched' })).items[0]!.metadata.creationTimestamp)));
+    expect(await scheduled()).toHaveLength(retention);
+    await client.delete(clustersRef(ns.name, 'sched'));
+  }, 120_000);
 });
