@@ -191,4 +191,35 @@ describe('an EtcdCluster with TLS', () => {
     expect([...now].map(([m, p]) => [m, p.metadata.uid])).toEqual([...pods].map(([m, p]) => [m, p.metadata.uid]));
     await client.delete(clustersRef(ns.name, name));
   });
+
+  it('runs on your own Secrets: wildcard member certificates from your CA, and your client certificate', async () => {
+    const own = 'own';
+    const ca = issueCertificate({ commonName: 'my CA', isCA: true, lifetimeMs: 86_400_000 });
+    const hosts = [`*.${own}-peer.${ns.name}.svc`, `${own}.${ns.name}.svc`];
+    const server = issueCertificate({ commonName: 'etcd server', hosts, usages: ['server', 'client'], lifetimeMs: 86_400_000 }, ca);
+    const peer = issueCertificate({ commonName: 'etcd peer', hosts, usages: ['server', 'client'], lifetimeMs: 86_400_000 }, ca);
+    const mine = issueCertificate({ commonName: 'me', usages: ['client'], lifetimeMs: 86_400_000 }, ca);
+    for (const [secretName, pair] of [['my-server', server], ['my-peer', peer], ['my-client', mine]] as const) {
+      await client.create({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, {
+        apiVersion: 'v1', kind: 'Secret', metadata: { name: secretName }, stringData: { 'ca.crt': ca.cert, 'tls.crt': pair.cert, 'tls.key': pair.key },
+      } as KubeObject);
+    }
+    await client.create(clustersRef(ns.name), {
+      apiVersion: 'etcd.capstan.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name: own },
+      spec: { size: 3, version: '3.6.16', tls: { secrets: { server: 'my-server', peer: 'my-peer', client: 'my-client' } } },
+    });
+    await waitReady(client, ns.name, own, 3, 150_000);
+    const mineClient = new EtcdClient(3000, { ca: ca.cert, cert: mine.cert, key: mine.key, serverName: `${own}.${ns.name}.svc` });
+    const eps = [...(await endpoints(client, ns.name, own, 'https')).values()];
+    await mineClient.put(eps[0]!, 'own/key', 'v');
+    for (const endpoint of eps) {
+      const read = await eventually(`own/key on ${endpoint}`, async () => (await mineClient.rangePrefix(endpoint, 'own/', true)).kvs.get('own/key') === 'v', 10_000);
+      expect(read).toBe(true);
+    }
+    // The operator-issued client certificate of the other cluster is from another CA: refused here.
+    await expect(mtls.put(eps[0]!, 'own/intruder', 'x')).rejects.toThrow(/etcd https:/);
+    const issued = await client.list({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, { labelSelector: `app.kubernetes.io/instance=${own}` });
+    expect(issued.items).toEqual([]);
+    await client.delete(clustersRef(ns.name, own));
+  }, 200_000);
 });
