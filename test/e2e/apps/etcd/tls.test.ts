@@ -190,9 +190,10 @@ describe('an EtcdCluster with TLS', () => {
     const now = await memberPods(client, ns.name, name);
     expect([...now].map(([m, p]) => [m, p.metadata.uid])).toEqual([...pods].map(([m, p]) => [m, p.metadata.uid]));
     await client.delete(clustersRef(ns.name, name));
+    await eventually('the issued Secrets to go with the cluster', async () => (await client.list({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, { labelSelector: `app.kubernetes.io/instance=${name}` })).items.length === 0, 30_000);
   });
 
-  it('runs on your own Secrets: wildcard member certificates from your CA, and your client certificate', async () => {
+  it('runs on your own Secrets: wildcard member certificates from your CA, your client certificate, and an upgrade to 3.7 with a writer running', async () => {
     const own = 'own';
     const ca = issueCertificate({ commonName: 'my CA', isCA: true, lifetimeMs: 86_400_000 });
     const hosts = [`*.${own}-peer.${ns.name}.svc`, `${own}.${ns.name}.svc`];
@@ -220,6 +221,19 @@ describe('an EtcdCluster with TLS', () => {
     await expect(mtls.put(eps[0]!, 'own/intruder', 'x')).rejects.toThrow(/etcd https:/);
     const issued = await client.list({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, { labelSelector: `app.kubernetes.io/instance=${own}` });
     expect(issued.items).toEqual([]);
+
+    // An upgrade keeps TLS: 3.7 renders the same TLS flags and peers still authenticate each other.
+    const writer = new Writer(client, ns.name, own, 'upgrade', { ca: ca.cert, cert: mine.cert, key: mine.key, serverName: `${own}.${ns.name}.svc` });
+    writer.start();
+    await client.patch(clustersRef(ns.name, own), 'merge', { spec: { version: '3.7.3' } });
+    await eventually('the TLS cluster to run 3.7.3', async () => {
+      const c = await client.get<EtcdClusterObject>(clustersRef(ns.name, own));
+      const ready = c?.status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.status?.currentVersion === '3.7.3' && ready?.status === 'True' && ready.observedGeneration === c.metadata.generation;
+    }, 90_000);
+    await writer.stop();
+    expect(writer.acknowledged.length).toBeGreaterThan(20);
+    expect(await writer.lost([...(await endpoints(client, ns.name, own, 'https')).values()][0]!)).toEqual([]);
     await client.delete(clustersRef(ns.name, own));
   }, 200_000);
 });
