@@ -1,13 +1,16 @@
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import http from 'node:http';
 import tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EtcdBackupType } from '../../../../apps/etcd/etcd-backup-type.js';
 import { issueCertificate } from '../../../../apps/etcd/operator/certificates.js';
 import { EtcdClient } from '../../../../apps/etcd/operator/etcd-client.js';
 import type { EtcdTls } from '../../../../apps/etcd/operator/etcd-transport.js';
 import type { KubeObject } from '../../../../src/k8s/index.js';
 import { eventually, useNamespace } from '../../harness.js';
-import { clustersRef, endpoints, installEtcdCrds, memberPods, removeEtcdCrds, startOperator, waitReady, Writer, type EtcdClusterObject } from './helpers.js';
+import { claimPath, clustersRef, endpoints, installEtcdCrds, memberPods, removeEtcdCrds, startOperator, waitReady, Writer, type EtcdClusterObject } from './helpers.js';
 
 const name = 'secure';
 
@@ -102,6 +105,20 @@ describe('an EtcdCluster with TLS', () => {
       }, 10_000);
       expect(read.kvs.get('tls/hello')).toBe('world');
     }
+  });
+
+  it('takes a backup over mTLS whose sha256 matches the file in the claim', async () => {
+    await client.create({ group: EtcdBackupType.group, version: EtcdBackupType.version, resource: EtcdBackupType.plural, namespace: ns.name }, {
+      apiVersion: 'etcd.capstan.dev/v1alpha1', kind: 'EtcdBackup', metadata: { name: 'over-tls' }, spec: { clusterName: name, claimName: 'tls-snapshots' },
+    } as KubeObject);
+    const done = await eventually('the backup over mTLS to complete', async () => {
+      const b = await client.get<typeof EtcdBackupType.types.object & KubeObject>({ group: EtcdBackupType.group, version: EtcdBackupType.version, resource: EtcdBackupType.plural, namespace: ns.name, name: 'over-tls' });
+      if (b?.status?.phase === 'Failed') throw new Error(`backup failed: ${JSON.stringify(b.status.conditions)}`);
+      return b?.status?.phase === 'Completed' && b;
+    }, 60_000);
+    expect(done.status!.keys).toBeGreaterThanOrEqual(1);
+    const bytes = fs.readFileSync(path.join(await claimPath(client, ns.name, 'tls-snapshots'), 'over-tls.db'));
+    expect(done.status!.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
   });
 
   it('refuses plaintext on the client and peer ports, a client without a certificate, and a certificate from another CA', async () => {
