@@ -79,7 +79,7 @@ export const EtcdClusterType = defineCustomResource({
     }, { description: 'Overrides merged into every member pod.' })),
   }),
   status: Type.Object({
-    phase: Type.Optional(Type.String({ description: 'Creating, Running, Scaling, Replacing, Upgrading, Degraded or QuorumLost.' })),
+    phase: Type.Optional(Type.String({ description: 'Creating, Running, Scaling, Replacing, Upgrading, RenewingCertificates, Degraded or QuorumLost.' })),
     clusterID: Type.Optional(Type.String({ description: 'etcd cluster id in hex.' })),
     currentVersion: Type.Optional(Type.String({ description: 'The lowest etcd version any member runs.' })),
     targetVersion: Type.Optional(Type.String()),

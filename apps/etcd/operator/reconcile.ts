@@ -60,10 +60,11 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, plai
     target = wanted;
   }
   const choices = { tls: Boolean(spec.tls), ephemeral: Boolean(spec.storage.ephemeral) };
-  const fixed = status.createdWith ?? choices;
+  // A cluster formed before its choices were recorded: its members' URLs say whether it has TLS, and it had claims.
+  const fixed = status.createdWith ?? (status.clusterID ? { tls: status.members?.some((m) => m.peerURL.startsWith('https:')) ?? false, ephemeral: false } : choices);
   const changed = choiceRefusal(fixed, choices) ?? tlsRefusal(spec) ?? backupRefusal(spec);
   if (changed) return stalled(ctx, live, changed, status.createdWith ? 'no member was touched' : 'no member was created');
-  if (!status.createdWith) live = await patchStatus(ctx.client, EtcdClusterType, live, { createdWith: choices });
+  if (!status.createdWith) live = await patchStatus(ctx.client, EtcdClusterType, live, { createdWith: fixed });
 
   let tls: ClusterTls | undefined;
   try {
