@@ -24,6 +24,7 @@ export const EtcdBackupType = defineCustomResource({
     revision: Type.Optional(Type.String({ description: 'The key-value revision the snapshot holds.' })),
     size: Type.Optional(Type.Integer({ description: 'Bytes of the snapshot\'s database.' })),
     hash: Type.Optional(Type.String({ description: 'etcdutl\'s hash of the snapshot\'s contents.' })),
+    sha256: Type.Optional(Type.String({ description: 'The sha256 of the snapshot file as stored in the claim.' })),
     keys: Type.Optional(Type.Integer()),
     etcdVersion: Type.Optional(Type.String({ description: 'The etcd version that took it.' })),
     completionTime: Type.Optional(Type.String()),

@@ -10,6 +10,8 @@ export const defaultEtcdVersion = '3.6.16';
 
 const Quantity = (description: string) => Type.String({ pattern: '^[0-9]+(\\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi|T|Ti)?$', description });
 
+const Duration = (description: string) => Type.String({ pattern: '^([0-9]+h)?([0-9]+m)?([0-9]+s)?$', minLength: 2, description });
+
 const Member = Type.Object({
   name: Type.String({ description: 'Member (and pod) name; empty until an added member has started.' }),
   id: Type.String({ description: 'etcd member id in hex, as etcdctl prints it (a uint64: never a JSON number).' }),
@@ -41,11 +43,28 @@ export const EtcdClusterType = defineCustomResource({
     storage: Defaulted(Type.Object({
       size: Defaulted(Quantity('Size of each member\'s PersistentVolumeClaim.'), '1Gi'),
       storageClassName: Type.Optional(Type.String({ minLength: 1, description: 'StorageClass of the claims; the cluster default when unset.' })),
-    }, { description: 'Each member keeps its data on a PersistentVolumeClaim of its own, so a restarted or recreated pod comes back as the same member.' }), {}),
+      ephemeral: Type.Optional(Type.Boolean({
+        description: 'Keep each member\'s data in its pod (an emptyDir) instead of a claim. Data survives a container restart but not the pod: a deleted or recreated pod (an upgrade, a certificate renewal, an eviction) is then a new member that replaces the old one, and a cluster that loses a quorum of pods at once is lost.',
+      })),
+    }, { description: 'Each member keeps its data on a PersistentVolumeClaim of its own, so a restarted or recreated pod comes back as the same member. Chosen when the cluster is created.' }), {}),
     resources: Type.Optional(Type.Object({
       requests: Type.Optional(Type.Object({ cpu: Type.Optional(Quantity('CPU request')), memory: Type.Optional(Quantity('memory request')) })),
       limits: Type.Optional(Type.Object({ cpu: Type.Optional(Quantity('CPU limit')), memory: Type.Optional(Quantity('memory limit')) })),
     }, { description: 'Resources of the etcd container.' })),
+    tls: Type.Optional(Type.Object({
+      certificateDuration: Defaulted(Duration('Lifetime of the certificates the operator issues (`8760h`, `90m`); each is renewed two thirds into it by restarting its member, one at a time, under the same health gates as an upgrade. The CA lasts ten years.'), '8760h'),
+      secrets: Type.Optional(Type.Object({
+        server: Type.String({ minLength: 1, description: 'Secret (ca.crt, tls.crt, tls.key) every member serves clients with; its ca.crt verifies client certificates. tls.crt must name `*.<cluster>-peer.<namespace>.svc` and `<cluster>.<namespace>.svc`, for server and client auth.' }),
+        peer: Type.String({ minLength: 1, description: 'Secret (ca.crt, tls.crt, tls.key) members authenticate each other with; tls.crt must name `*.<cluster>-peer.<namespace>.svc`, for server and client auth.' }),
+        client: Type.String({ minLength: 1, description: 'Secret (ca.crt, tls.crt, tls.key) the operator connects with: a client certificate the server\'s ca.crt trusts, and the CA that verifies the servers.' }),
+      }, { description: 'Your own Secrets instead of certificates the operator issues. The operator does not renew them; when their certificates change it restarts the members one at a time to serve the new ones.' })),
+    }, { description: 'Peer and client TLS: members serve only https, require client certificates from clients and peers, and the operator connects with mTLS. Without `secrets` the operator issues a CA (`<cluster>-ca`), a certificate per member (`<member>-tls`) and a client certificate (`<cluster>-client-tls`, also for your own clients). Chosen when the cluster is created.' })),
+    backup: Type.Optional(Type.Object({
+      schedule: Type.String({ pattern: '^\\S+( \\S+){4,5}$', description: 'When to take a snapshot: a cron expression in UTC, five fields (minute hour day-of-month month day-of-week, e.g. `0 3 * * *`) or six with seconds first.' }),
+      retention: Defaulted(Type.Integer({ minimum: 1, maximum: 1000, description: 'How many scheduled snapshots to keep; older ones (only those the schedule took) are deleted, with their files.' }), 7),
+      claimName: Type.String({ minLength: 1, description: 'The claim snapshots are written to (created with `claimSize` when missing; it outlives the cluster). Pre-upgrade snapshots go there too.' }),
+      claimSize: Defaulted(Type.String({ pattern: '^[0-9]+(Ki|Mi|Gi|Ti)$' }), '1Gi'),
+    }, { description: 'Scheduled snapshots, each an EtcdBackup the cluster owns.' })),
     bootstrap: Type.Optional(Type.Object({
       restore: Type.Object({
         claimName: Type.String({ minLength: 1, description: 'The claim holding the snapshot (an EtcdBackup\'s `spec.claimName`).' }),
@@ -60,7 +79,7 @@ export const EtcdClusterType = defineCustomResource({
     }, { description: 'Overrides merged into every member pod.' })),
   }),
   status: Type.Object({
-    phase: Type.Optional(Type.String({ description: 'Creating, Running, Scaling, Replacing, Upgrading, Degraded or QuorumLost.' })),
+    phase: Type.Optional(Type.String({ description: 'Creating, Running, Scaling, Replacing, Upgrading, RenewingCertificates, Degraded or QuorumLost.' })),
     clusterID: Type.Optional(Type.String({ description: 'etcd cluster id in hex.' })),
     currentVersion: Type.Optional(Type.String({ description: 'The lowest etcd version any member runs.' })),
     targetVersion: Type.Optional(Type.String()),
@@ -70,6 +89,11 @@ export const EtcdClusterType = defineCustomResource({
       size: Type.Integer(),
       version: Type.String(),
     }, { description: 'The target the operator works toward: a new spec is adopted only once this one is reached.' })),
+    createdWith: Type.Optional(Type.Object({
+      tls: Type.Boolean(),
+      ephemeral: Type.Boolean(),
+    }, { description: 'The choices a cluster is created with and keeps: a spec that changes them is refused.' })),
+    lastScheduleTime: Type.Optional(Type.String({ description: 'When the backup schedule last took a snapshot.' })),
     lastSnapshot: Type.Optional(Type.Object({
       revision: Type.String(),
       size: Type.Integer(),
@@ -90,14 +114,19 @@ export const EtcdClusterType = defineCustomResource({
   ],
 });
 
-/** The `etcd` operator: EtcdClusters into member pods, their claims, two Services and a PodDisruptionBudget; EtcdBackups into snapshot pods. */
+/**
+ * The `etcd` operator: EtcdClusters into member pods, their claims, TLS Secrets, two Services, a
+ * PodDisruptionBudget and scheduled EtcdBackups; EtcdBackups into snapshot pods.
+ */
 export const etcdOperator = defineOperator({
   name: 'etcd',
   reconciles: [EtcdClusterType, EtcdBackupType],
   owns: [
     { apiVersion: 'v1', kind: 'Pod' },
     { apiVersion: 'v1', kind: 'PersistentVolumeClaim' },
+    { apiVersion: 'v1', kind: 'Secret' },
     { apiVersion: 'v1', kind: 'Service' },
+    EtcdBackupType,
     { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   ],
   // A backup pod reports what its snapshot holds in its log.

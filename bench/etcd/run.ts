@@ -14,13 +14,14 @@ import { homedir, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { KubeClient, loadKubeConfig, type KubeObject } from '../../src/k8s/index.js';
+import { EtcdBackupType } from '../../apps/etcd/etcd-backup-type.js';
 import { EtcdClusterType } from '../../apps/etcd/etcd-cluster-type.js';
 import { EtcdClient } from '../../apps/etcd/operator/etcd-client.js';
 import { Writer } from '../../test/e2e/apps/etcd/writer.js';
 import { median, rssMiB, seconds } from '../lib.js';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, clusters: { type: 'string', default: '10' }, only: { type: 'string' } } });
-/** `--only kill` runs one part: create, scale, kill, upgrade or rss. */
+/** `--only kill` runs one part: create, tls, scale, kill, upgrade or rss. */
 const part = (name: string) => !values.only || values.only === name;
 const RUNS = Number(values.runs);
 const CLUSTERS = Number(values.clusters);
@@ -55,8 +56,8 @@ function ready(name: string, size: number): Promise<Cluster> {
   });
 }
 
-async function create(name: string, size: number, version = '3.6.16'): Promise<void> {
-  await client.create(ref(), { apiVersion: EtcdClusterType.apiVersion, kind: 'EtcdCluster', metadata: { name }, spec: { size, version } });
+async function create(name: string, size: number, version = '3.6.16', extra: Record<string, unknown> = {}): Promise<void> {
+  await client.create(ref(), { apiVersion: EtcdClusterType.apiVersion, kind: 'EtcdCluster', metadata: { name }, spec: { size, version, ...extra } });
 }
 
 async function remove(name: string): Promise<void> {
@@ -81,21 +82,27 @@ function etcdPid(member: string): number {
 
 async function main(): Promise<void> {
   await client.create({ group: '', version: 'v1', resource: 'namespaces' }, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
-  const crdExisted = (await client.get({ ...crdRef, name: EtcdClusterType.crdName })) !== undefined;
-  if (!crdExisted) await client.create(crdRef, EtcdClusterType.crd);
-  await until('the CRD to be Established', async () => (await client.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>({ ...crdRef, name: EtcdClusterType.crdName }))?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+  // The operator watches both kinds (an EtcdCluster owns its scheduled EtcdBackups).
+  const createdCrds: string[] = [];
+  for (const type of [EtcdClusterType, EtcdBackupType]) {
+    if ((await client.get({ ...crdRef, name: type.crdName })) !== undefined) continue;
+    await client.create(crdRef, type.crd);
+    createdCrds.push(type.crdName);
+    await until(`the CRD ${type.crdName} to be Established`, async () => (await client.get<KubeObject & { status?: { conditions?: { type: string; status: string }[] } }>({ ...crdRef, name: type.crdName }))?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'));
+  }
   const logFile = path.join(fs.mkdtempSync(path.join(tmpdir(), 'etcd-bench-')), 'operator.log');
   const out = fs.openSync(logFile, 'a');
   const operator = spawn(process.execPath, ['bin/capstan.js', 'operator', 'etcd', '--kubeconfig', kubeconfig, '--namespace', namespace, '--port', '0'], { stdio: ['ignore', out, out], env: { ...process.env, CAPSTAN_ETCD_SNAPSHOT_DIR: path.join(path.dirname(logFile), 'snapshots') } });
   log(`operator pid ${operator.pid}, log ${logFile}`);
   const rows: [string, string, string][] = [];
   try {
-    for (const size of part('create') ? [3, 5] : []) {
+    const creations = [...(part('create') ? [{ size: 3, tls: false }, { size: 5, tls: false }] : []), ...(part('tls') ? [{ size: 3, tls: true }] : [])];
+    for (const { size, tls } of creations) {
       const runs: number[] = [];
       for (let i = 0; i < RUNS; i++) {
-        const name = `create${size}-${i}`;
+        const name = `create${size}${tls ? 'tls' : ''}-${i}`;
         const started = Date.now();
-        await create(name, size);
+        await create(name, size, '3.6.16', tls ? { tls: {} } : {});
         await until(`${name} Available with ${size} voters`, async () => {
           const c = await client.get<Cluster>(ref(name));
           return condition(c, 'Available')?.status === 'True' && c!.status!.members!.filter((m) => !m.learner && m.healthy).length === size;
@@ -104,7 +111,7 @@ async function main(): Promise<void> {
         log(`create ${size}: ${seconds(runs.at(-1)!)}`);
         await remove(name);
       }
-      rows.push([`creation → Available, ${size} members (median of ${RUNS})`, seconds(median(runs)), runs.map(seconds).join(', ')]);
+      rows.push([`creation → Available, ${size} members${tls ? ' with TLS (certificates issued by the operator)' : ''} (median of ${RUNS})`, seconds(median(runs)), runs.map(seconds).join(', ')]);
     }
 
     const name = 'life';
@@ -162,7 +169,7 @@ async function main(): Promise<void> {
   } finally {
     operator.kill('SIGTERM');
     await client.delete({ group: '', version: 'v1', resource: 'namespaces', name: namespace });
-    if (!crdExisted) await client.delete({ ...crdRef, name: EtcdClusterType.crdName });
+    for (const crd of createdCrds) await client.delete({ ...crdRef, name: crd });
     client.close();
   }
   console.log(`| measure | median | runs |\n|---|---|---|\n${rows.map((r) => `| ${r.join(' | ')} |`).join('\n')}`);

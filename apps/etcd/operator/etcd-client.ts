@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { etcdRequest, readText, type EtcdResponse, type EtcdTls } from './etcd-transport.js';
 
 /**
  * The operator talks to etcd through its v3 JSON gateway (`/v3/...` on every client URL) with Node's
- * own `fetch`. The few calls an operator makes (member list/add/remove/promote, status, leadership
+ * own http and https (mTLS on a TLS cluster). The few calls an operator makes (member list/add/remove/promote, status, leadership
  * transfer, hashKV, snapshot) need no gRPC stack; the `etcd3` package would add grpc-js and a proto
  * that predates 3.6, and keeps one connection pool across hosts, while status, hashKV and
  * defragment must reach one member's own URL. The gateway encodes uint64 fields (member, cluster
@@ -59,27 +60,31 @@ function member(raw: RawMember): EtcdMember {
   return { id: raw.ID ?? '0', name: raw.name ?? '', peerURLs: raw.peerURLs ?? [], clientURLs: raw.clientURLs ?? [], isLearner: raw.isLearner ?? false };
 }
 
-/** Calls to one etcd cluster, each sent to the endpoint (a member's client URL) it is given. */
+/** Calls to one etcd cluster, each sent to the endpoint (a member's client URL) it is given; with `tls`, over mTLS. */
 export class EtcdClient {
-  constructor(private readonly timeoutMs = 5000) {}
+  constructor(private readonly timeoutMs = 5000, private readonly tls?: EtcdTls) {}
+
+  private async send(endpoint: string, route: string, method: 'GET' | 'POST', body: string | undefined, timeoutMs: number): Promise<EtcdResponse> {
+    try {
+      return await etcdRequest(`${endpoint}${route}`, { method, body, timeoutMs, tls: this.tls });
+    } catch (err) {
+      throw new EtcdError(endpoint, route, (err as Error).message);
+    }
+  }
 
   private async call<T>(endpoint: string, route: string, body: unknown, timeoutMs = this.timeoutMs): Promise<T> {
-    let response: Response;
-    try {
-      response = await fetch(`${endpoint}${route}`, {
-        method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(timeoutMs),
-      });
-    } catch (err) {
-      throw new EtcdError(endpoint, route, (err as Error).cause ? String((err as Error & { cause: unknown }).cause) : (err as Error).message);
-    }
-    const text = await response.text();
+    const response = await this.send(endpoint, route, 'POST', JSON.stringify(body), timeoutMs);
+    const text = await readText(response).catch((err: Error) => {
+      throw new EtcdError(endpoint, route, err.message);
+    });
     let parsed: Record<string, unknown> = {};
     try {
       parsed = text ? (JSON.parse(text) as Record<string, unknown>) : {};
     } catch {
       throw new EtcdError(endpoint, route, `answered ${response.status} with a body that is not JSON: ${text.slice(0, 200)}`);
     }
-    if (!response.ok || typeof parsed['code'] === 'number' && parsed['code'] !== 0 && parsed['message'] !== undefined) {
+    const ok = response.status >= 200 && response.status < 300;
+    if (!ok || typeof parsed['code'] === 'number' && parsed['code'] !== 0 && parsed['message'] !== undefined) {
       throw new EtcdError(endpoint, route, String(parsed['message'] ?? parsed['error'] ?? `HTTP ${response.status}`), parsed['code'] as number | undefined);
     }
     return parsed as T;
@@ -143,10 +148,8 @@ export class EtcdClient {
 
   /** The server and cluster versions the member reports on `/version`. */
   async version(endpoint: string): Promise<{ server: string; cluster: string }> {
-    const response = await fetch(`${endpoint}/version`, { signal: AbortSignal.timeout(this.timeoutMs) }).catch((err: Error) => {
-      throw new EtcdError(endpoint, '/version', err.message);
-    });
-    const r = (await response.json()) as { etcdserver?: string; etcdcluster?: string };
+    const response = await this.send(endpoint, '/version', 'GET', undefined, this.timeoutMs);
+    const r = JSON.parse(await readText(response)) as { etcdserver?: string; etcdcluster?: string };
     return { server: r.etcdserver ?? '', cluster: r.etcdcluster ?? '' };
   }
 
@@ -155,10 +158,8 @@ export class EtcdClient {
    * so a file at `file` is always whole); returns its size and sha256.
    */
   async snapshot(endpoint: string, file: string): Promise<{ size: number; sha256: string }> {
-    const response = await fetch(`${endpoint}/v3/maintenance/snapshot`, { method: 'POST', body: '{}', signal: AbortSignal.timeout(120_000) }).catch((err: Error) => {
-      throw new EtcdError(endpoint, '/v3/maintenance/snapshot', err.message);
-    });
-    if (!response.ok || !response.body) throw new EtcdError(endpoint, '/v3/maintenance/snapshot', `HTTP ${response.status}: ${await response.text()}`);
+    const response = await this.send(endpoint, '/v3/maintenance/snapshot', 'POST', '{}', 120_000);
+    if (response.status !== 200) throw new EtcdError(endpoint, '/v3/maintenance/snapshot', `HTTP ${response.status}: ${await readText(response)}`);
     await fs.mkdir(path.dirname(file), { recursive: true });
     const partial = `${file}.partial`;
     const out = createWriteStream(partial);
@@ -175,7 +176,7 @@ export class EtcdClient {
       out.write(blob);
     };
     const decoder = new TextDecoder();
-    for await (const part of response.body as unknown as AsyncIterable<Uint8Array>) {
+    for await (const part of response.body as AsyncIterable<Uint8Array>) {
       pending += decoder.decode(part, { stream: true });
       const lines = pending.split('\n');
       pending = lines.pop() ?? '';

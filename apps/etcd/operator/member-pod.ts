@@ -1,6 +1,7 @@
 import type { KubeObject } from '../../../src/k8s/index.js';
 import type { EtcdClusterType } from '../etcd-cluster-type.js';
 import { annotations, claimName, clientURL, clusterSelector, labels, peerServiceName, peerURL, ports } from './names.js';
+import { memberTlsSecrets, tlsMounts } from './tls.js';
 import { minorOf } from './versions.js';
 
 type ClusterSpec = typeof EtcdClusterType.types.view;
@@ -30,6 +31,8 @@ export interface MemberPodInput {
   /** For a seed: the snapshot its data is restored from before etcd starts. */
   restore?: { claimName: string; file: string } | undefined;
   spec: ClusterSpec;
+  /** On a TLS cluster: the fingerprint of the certificates the pod starts with. */
+  certificates?: string | undefined;
 }
 
 /** The data directory, inside the member's claim. */
@@ -41,21 +44,38 @@ export const dataDir = '/var/lib/etcd/data';
  */
 export function memberFlags(input: MemberPodInput): string[] {
   const { cluster, namespace, member, bootstrap } = input;
-  const self = `${member}=${peerURL(cluster, namespace, member)}`;
+  const secure = Boolean(input.spec.tls);
+  const scheme = secure ? 'https' : 'http';
+  const self = `${member}=${peerURL(cluster, namespace, member, secure)}`;
   const flags = [
     `--name=${member}`,
     `--data-dir=${dataDir}`,
-    `--listen-peer-urls=http://0.0.0.0:${ports.peer}`,
-    `--listen-client-urls=http://0.0.0.0:${ports.client}`,
-    `--advertise-client-urls=${clientURL(cluster, namespace, member)}`,
-    `--initial-advertise-peer-urls=${peerURL(cluster, namespace, member)}`,
+    `--listen-peer-urls=${scheme}://0.0.0.0:${ports.peer}`,
+    `--listen-client-urls=${scheme}://0.0.0.0:${ports.client}`,
+    `--advertise-client-urls=${clientURL(cluster, namespace, member, secure)}`,
+    `--initial-advertise-peer-urls=${peerURL(cluster, namespace, member, secure)}`,
     `--initial-cluster=${bootstrap === 'join' ? input.initialCluster ?? self : self}`,
     `--initial-cluster-state=${bootstrap === 'seed' ? 'new' : 'existing'}`,
     `--initial-cluster-token=${clusterToken(input)}`,
     '--strict-reconfig-check=true',
+    ...(secure ? tlsFlags : []),
   ];
   return [...flags, ...lineFlags[minorOf(input.version)] ?? lineFlags['3.7']!];
 }
+
+/**
+ * TLS on both ports, client certificates required on both. Probes and metrics get a plain listener of
+ * their own (`/readyz`, `/health`, `/metrics` only; no key-value access), since the kubelet presents
+ * no client certificate. Peers are not checked against reverse DNS of their address
+ * (`--peer-skip-client-san-verification`): a recreated pod's new IP can trail in DNS and would fail
+ * its peers' handshakes, while every peer certificate comes from this cluster's own CA anyway.
+ */
+const tlsFlags = [
+  `--cert-file=${tlsMounts.server}/tls.crt`, `--key-file=${tlsMounts.server}/tls.key`, `--trusted-ca-file=${tlsMounts.server}/ca.crt`, '--client-cert-auth=true',
+  `--peer-cert-file=${tlsMounts.peer}/tls.crt`, `--peer-key-file=${tlsMounts.peer}/tls.key`, `--peer-trusted-ca-file=${tlsMounts.peer}/ca.crt`, '--peer-client-cert-auth=true',
+  '--peer-skip-client-san-verification=true',
+  `--listen-metrics-urls=http://0.0.0.0:${ports.metrics}`,
+];
 
 /** The initial-cluster token: the cluster's uid in it keeps data of an earlier cluster of the same name out. */
 function clusterToken(input: MemberPodInput): string {
@@ -73,8 +93,8 @@ function restoreContainer(input: MemberPodInput, image: string): Record<string, 
     name: 'restore',
     image,
     command: ['/usr/local/bin/etcdutl', 'snapshot', 'restore', `/backups/${input.restore!.file}`,
-      `--data-dir=${dataDir}`, `--name=${member}`, `--initial-cluster=${member}=${peerURL(cluster, namespace, member)}`,
-      `--initial-cluster-token=${clusterToken(input)}`, `--initial-advertise-peer-urls=${peerURL(cluster, namespace, member)}`,
+      `--data-dir=${dataDir}`, `--name=${member}`, `--initial-cluster=${member}=${peerURL(cluster, namespace, member, Boolean(input.spec.tls))}`,
+      `--initial-cluster-token=${clusterToken(input)}`, `--initial-advertise-peer-urls=${peerURL(cluster, namespace, member, Boolean(input.spec.tls))}`,
       '--bump-revision=1000000000', '--mark-compacted'],
     volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }, { name: 'backups', mountPath: '/backups', readOnly: true }],
   };
@@ -93,6 +113,13 @@ export function memberPod(input: MemberPodInput): KubeObject {
   const template = spec.podTemplate ?? {};
   const image = `${spec.repository}:v${input.version}`;
   const restore = input.bootstrap === 'seed' && input.restore;
+  const tls = spec.tls ? memberTlsSecrets(spec, member) : undefined;
+  const tlsVolumes = !tls ? [] : tls.server === tls.peer
+    ? [{ name: 'tls', secret: { secretName: tls.server } }]
+    : [{ name: 'tls-server', secret: { secretName: tls.server } }, { name: 'tls-peer', secret: { secretName: tls.peer } }];
+  const tlsVolumeMounts = !tls ? [] : tls.server === tls.peer
+    ? [{ name: 'tls', mountPath: tlsMounts.server, readOnly: true }, { name: 'tls', mountPath: tlsMounts.peer, readOnly: true }]
+    : [{ name: 'tls-server', mountPath: tlsMounts.server, readOnly: true }, { name: 'tls-peer', mountPath: tlsMounts.peer, readOnly: true }];
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -100,7 +127,10 @@ export function memberPod(input: MemberPodInput): KubeObject {
       name: member,
       namespace,
       labels: { ...template.labels, ...clusterSelector(cluster), [labels.member]: member, [labels.managedBy]: 'capstan-etcd' },
-      annotations: { ...template.annotations, [annotations.bootstrap]: input.bootstrap, [annotations.version]: input.version },
+      annotations: {
+        ...template.annotations, [annotations.bootstrap]: input.bootstrap, [annotations.version]: input.version,
+        ...(input.certificates ? { [annotations.certificates]: input.certificates } : {}),
+      },
     },
     spec: {
       hostname: member,
@@ -115,15 +145,16 @@ export function memberPod(input: MemberPodInput): KubeObject {
         image,
         command: ['/usr/local/bin/etcd'],
         args: memberFlags(input),
-        ports: [{ name: 'client', containerPort: ports.client }, { name: 'peer', containerPort: ports.peer }],
+        ports: [{ name: 'client', containerPort: ports.client }, { name: 'peer', containerPort: ports.peer }, ...(tls ? [{ name: 'metrics', containerPort: ports.metrics }] : [])],
         // Ready when this member serves linearizable reads. No liveness probe: one would restart
         // healthy members that are merely waiting out an election.
-        readinessProbe: { httpGet: { path: '/readyz', port: ports.client }, periodSeconds: 2, failureThreshold: 3 },
+        readinessProbe: { httpGet: { path: '/readyz', port: tls ? ports.metrics : ports.client }, periodSeconds: 2, failureThreshold: 3 },
         ...(spec.resources ? { resources: spec.resources } : {}),
-        volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }],
+        volumeMounts: [{ name: 'data', mountPath: '/var/lib/etcd' }, ...tlsVolumeMounts],
       }],
       volumes: [
-        { name: 'data', persistentVolumeClaim: { claimName: claimName(member) } },
+        spec.storage.ephemeral ? { name: 'data', emptyDir: {} } : { name: 'data', persistentVolumeClaim: { claimName: claimName(member) } },
+        ...tlsVolumes,
         ...(restore ? [{ name: 'backups', persistentVolumeClaim: { claimName: input.restore!.claimName, readOnly: true } }] : []),
       ],
     },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** The ports every member serves. */
-export const ports = { client: 2379, peer: 2380 } as const;
+export const ports = { client: 2379, peer: 2380, metrics: 2381 } as const;
 
 /** Label keys the operator puts on what it creates. */
 export const labels = {
@@ -17,6 +17,8 @@ export const annotations = {
   bootstrap: 'etcd.capstan.dev/bootstrap',
   /** The etcd version the pod runs. */
   version: 'etcd.capstan.dev/version',
+  /** The fingerprint of the certificates the pod started with (`certificateRevision`), on TLS clusters. */
+  certificates: 'etcd.capstan.dev/certificates',
 } as const;
 
 /** The labels that select every member pod of a cluster. */
@@ -29,14 +31,24 @@ export function peerServiceName(cluster: string): string {
   return `${cluster}-peer`;
 }
 
-/** The member's peer URL: a DNS name, so it survives a recreated pod with a new IP. */
-export function peerURL(cluster: string, namespace: string, member: string): string {
-  return `http://${member}.${peerServiceName(cluster)}.${namespace}.svc:${ports.peer}`;
+/** The member's DNS name in the peer Service. */
+export function memberHost(cluster: string, namespace: string, member: string): string {
+  return `${member}.${peerServiceName(cluster)}.${namespace}.svc`;
 }
 
-/** The member's advertised client URL. */
-export function clientURL(cluster: string, namespace: string, member: string): string {
-  return `http://${member}.${peerServiceName(cluster)}.${namespace}.svc:${ports.client}`;
+/** The member's peer URL: a DNS name, so it survives a recreated pod with a new IP; https on a TLS cluster. */
+export function peerURL(cluster: string, namespace: string, member: string, secure = false): string {
+  return `${secure ? 'https' : 'http'}://${memberHost(cluster, namespace, member)}:${ports.peer}`;
+}
+
+/** The member's advertised client URL; https on a TLS cluster. */
+export function clientURL(cluster: string, namespace: string, member: string, secure = false): string {
+  return `${secure ? 'https' : 'http'}://${memberHost(cluster, namespace, member)}:${ports.client}`;
+}
+
+/** The client Service's name inside the cluster, which every member's serving certificate names. */
+export function serviceHost(cluster: string, namespace: string): string {
+  return `${cluster}.${namespace}.svc`;
 }
 
 /** The member name a peer URL was made for (its first DNS label), or undefined for a URL of someone else's making. */

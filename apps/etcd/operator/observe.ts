@@ -57,6 +57,7 @@ export function podState(pod: PodObject): MemberPodState {
     crashLooping: (now?.exitCode ?? 0) !== 0 || (last !== undefined && (last.exitCode ?? 0) !== 0 && ranBriefly(last)),
     oomKilled: last?.reason === 'OOMKilled' || now?.reason === 'OOMKilled',
     createdAt: String(pod.metadata.creationTimestamp ?? ''),
+    certificates: pod.metadata.annotations?.[annotations.certificates] ?? '',
   };
 }
 
@@ -64,7 +65,7 @@ export function podState(pod: PodObject): MemberPodState {
  * Reads pods and claims straight from the API server rather than from the informer cache: a cache
  * that lags a create would make a pod look missing, and the plan acts on what is missing.
  */
-export async function observe(client: KubeClient, etcd: EtcdClient, namespace: string, cluster: string): Promise<Observed> {
+export async function observe(client: KubeClient, etcd: EtcdClient, namespace: string, cluster: string, secure = false): Promise<Observed> {
   const labelSelector = selector(cluster);
   const [podList, claimList] = await Promise.all([
     client.list<PodObject>(refOf(Kinds.Pod, namespace), { labelSelector }),
@@ -78,7 +79,7 @@ export async function observe(client: KubeClient, etcd: EtcdClient, namespace: s
     if (!name) continue;
     pods.set(name, podState(pod));
     podObjects.set(name, pod);
-    if (pod.status?.podIP) endpoints.set(name, `http://${pod.status.podIP}:${ports.client}`);
+    if (pod.status?.podIP) endpoints.set(name, `${secure ? 'https' : 'http'}://${pod.status.podIP}:${ports.client}`);
   }
   const claims = new Set(claimList.items.map((c) => c.metadata.labels?.[labels.member]).filter((n): n is string => Boolean(n)));
   return { pods, podObjects, endpoints, claims, etcd: await readEtcd(etcd, endpoints, pods) };

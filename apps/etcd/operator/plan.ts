@@ -16,6 +16,8 @@ export interface MemberPodState {
   /** The last exit was an OOM kill: a resource problem, not a broken member. */
   oomKilled: boolean;
   createdAt: string;
+  /** The fingerprint of the certificates it started with ('' without TLS). */
+  certificates: string;
 }
 
 /** What etcd says, read from any member that answered. */
@@ -42,13 +44,17 @@ export interface ClusterState {
   knownMembers: string[];
   /** The version the last pre-upgrade snapshot was taken for. */
   snapshotFor: string | undefined;
+  /** Data lives in the pod (`storage.ephemeral`): a pod that is gone took its member's data with it. */
+  ephemeral: boolean;
+  /** On a TLS cluster: member name → fingerprint of the certificates its pod must run with. */
+  certificates: Map<string, string> | undefined;
 }
 
 /** Restarts after which a crash-looping member counts as broken and is replaced. */
 export const brokenAfterRestarts = 3;
 
 /** What the status says about the step. */
-export type Phase = 'Creating' | 'Running' | 'Scaling' | 'Replacing' | 'Upgrading' | 'QuorumLost' | 'Degraded';
+export type Phase = 'Creating' | 'Running' | 'Scaling' | 'Replacing' | 'Upgrading' | 'RenewingCertificates' | 'QuorumLost' | 'Degraded';
 
 /** The one step a reconcile takes. */
 export type Step =
@@ -119,8 +125,10 @@ export function planStep(s: ClusterState): Step {
     if (!byName.has(name)) return { kind: 'deleteMember', phase: 'Scaling', why: `${name} is not a member of the cluster; deleting its pod and data`, member: name };
   }
 
-  // 2. A member whose start flags still name its bootstrap is restarted with flags that cannot rejoin without data.
-  for (const m of members) {
+  // 2. A member whose start flags still name its bootstrap is restarted with flags that cannot rejoin
+  // without data. Not with ephemeral storage: a new pod has no data, and its old one keeps its
+  // data (and so its identity) for as long as it exists.
+  for (const m of s.ephemeral ? [] : members) {
     const pod = s.pods.get(memberName(m));
     const spare = m.isLearner || voters.length === 1 || healthyVoters.length - 1 >= quorum(voters.length);
     if (m.name && pod && pod.bootstrap !== 'member' && !pod.deleting && health.get(m.id) && spare && caughtUp(s.etcd, m.id)) {
@@ -149,7 +157,7 @@ export function planStep(s: ClusterState): Step {
   const learner = members.find((m) => m.isLearner);
   if (learner) {
     const pod = s.pods.get(memberName(learner));
-    if (learner.name && health.get(learner.id) && pod?.bootstrap === 'member' && !pod.deleting) {
+    if (learner.name && health.get(learner.id) && (pod?.bootstrap === 'member' || s.ephemeral) && pod && !pod.deleting) {
       return { kind: 'promote', phase: 'Scaling', why: `learner ${learner.name} has started; promoting it to a voting member`, id: learner.id, member: learner.name };
     }
     return { kind: 'wait', phase: 'Scaling', why: `learner ${memberName(learner)} is starting` };
@@ -170,22 +178,35 @@ export function planStep(s: ClusterState): Step {
     return { kind: 'remove', phase: 'Scaling', why: `${members.length} members, ${s.target.size} wanted; removing ${memberName(victim)}`, id: victim.id, member: memberName(victim) };
   }
 
-  // 7. Upgrade: one member at a time, followers first, the leader last, each once all are healthy.
+  // 7. Upgrade, then certificate renewal: one member at a time, followers first, the leader last, each once all are healthy.
   const outdated = members.filter((m) => s.pods.get(memberName(m))?.version !== s.target.version);
-  if (outdated.length) {
-    const notReady = members.filter((m) => !health.get(m.id) || !s.pods.get(memberName(m))?.ready).map(memberName);
-    if (notReady.length) return { kind: 'wait', phase: 'Upgrading', why: `waiting for ${notReady.join(', ')} to be healthy and ready before the next member is upgraded` };
-    const lagging = members.filter((m) => health.get(m.id)!.version !== s.pods.get(memberName(m))!.version);
-    if (lagging.length) return { kind: 'wait', phase: 'Upgrading', why: `waiting for ${lagging.map(memberName).join(', ')} to report its new version` };
-    if (s.snapshotFor !== s.target.version) return { kind: 'snapshot', phase: 'Upgrading', why: `taking a snapshot before upgrading to ${s.target.version}` };
-    const follower = outdated.find((m) => m.id !== leaderId);
-    if (follower) return { kind: 'recreatePod', phase: 'Upgrading', why: `upgrading follower ${follower.name} to ${s.target.version}`, member: follower.name };
-    const to = members.find((m) => m.id !== leaderId && !outdated.includes(m));
-    if (to) return { kind: 'moveLeader', phase: 'Upgrading', why: `every follower runs ${s.target.version}; moving leadership off the leader before upgrading it`, to: to.id };
-    return { kind: 'recreatePod', phase: 'Upgrading', why: `upgrading the leader ${outdated[0]!.name} to ${s.target.version}`, member: outdated[0]!.name };
-  }
+  if (outdated.length) return rollStep(s, outdated, 'Upgrading', `upgrading to ${s.target.version}`, true);
+  const stale = members.filter((m) => {
+    const wanted = s.certificates?.get(memberName(m));
+    return wanted !== undefined && s.pods.get(memberName(m))?.certificates !== wanted;
+  });
+  if (stale.length) return rollStep(s, stale, 'RenewingCertificates', 'restarting with its renewed certificate', false);
   if (unhealthy.length) return { kind: 'wait', phase: 'Degraded', why: `${unhealthy.join(', ')} not healthy` };
   return { kind: 'converged', phase: 'Running', why: `${members.length} healthy members at ${s.target.version}` };
+}
+
+/**
+ * One step of a rolling restart of `outdated` members, each on its data: waits until every member is
+ * healthy, ready and reports the version its pod runs; restarts a follower; moves leadership off the
+ * leader before restarting it last. An upgrade takes a snapshot first.
+ */
+function rollStep(s: ClusterState, outdated: readonly EtcdMember[], phase: Phase, what: string, snapshotFirst: boolean): Step {
+  const { members, health, leaderId } = s.etcd!;
+  const notReady = members.filter((m) => !health.get(m.id) || !s.pods.get(memberName(m))?.ready).map(memberName);
+  if (notReady.length) return { kind: 'wait', phase, why: `waiting for ${notReady.join(', ')} to be healthy and ready before the next member is restarted (${what})` };
+  const lagging = members.filter((m) => health.get(m.id)!.version !== s.pods.get(memberName(m))!.version);
+  if (lagging.length) return { kind: 'wait', phase, why: `waiting for ${lagging.map(memberName).join(', ')} to report its new version` };
+  if (snapshotFirst && s.snapshotFor !== s.target.version) return { kind: 'snapshot', phase, why: `taking a snapshot before upgrading to ${s.target.version}` };
+  const follower = outdated.find((m) => m.id !== leaderId);
+  if (follower) return { kind: 'recreatePod', phase, why: `follower ${follower.name}: ${what}`, member: follower.name };
+  const to = members.find((m) => m.id !== leaderId && !outdated.includes(m));
+  if (to) return { kind: 'moveLeader', phase, why: `every follower is done (${what}); moving leadership off the leader before restarting it`, to: to.id };
+  return { kind: 'recreatePod', phase, why: `the leader ${outdated[0]!.name}: ${what}`, member: outdated[0]!.name };
 }
 
 /** Without any member answering: bootstrap a seed if the cluster never formed; otherwise only bring known members' pods back. */

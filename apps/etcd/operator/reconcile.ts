@@ -3,6 +3,9 @@ import { defineKind, Kinds, patchStatus, refOf, updateStatus, type Manager, type
 import type { KubeObject } from '../../../src/k8s/index.js';
 import { EtcdClusterType } from '../etcd-cluster-type.js';
 import { registerBackups } from './backup.js';
+import { reconcileSchedule } from './backup-schedule.js';
+import { CronError, parseCron } from './cron.js';
+import { EtcdBackupType } from '../etcd-backup-type.js';
 import { EtcdClient, EtcdError } from './etcd-client.js';
 import { observe } from './observe.js';
 import { planStep, type ClusterState, type Step } from './plan.js';
@@ -10,6 +13,7 @@ import { clientService, disruptionBudget, peerService } from './services.js';
 import { refusedSince, unstickLeader } from './stale-leader.js';
 import { clusterStatus, type StatusUpdate } from './status.js';
 import { execute } from './step-execute.js';
+import { parseDuration, prepareTls, pruneMemberSecrets, TlsSecretInvalid, type ClusterTls } from './tls.js';
 import { upgradeRefusal, versionRefusal } from './versions.js';
 
 /** policy/v1 PodDisruptionBudget, which the core kinds do not list. */
@@ -24,18 +28,19 @@ const requeue = { afterStep: 1000, waiting: 2000, converged: 30_000 } as const;
  */
 export function registerEtcd(manager: Manager): void {
   registerBackups(manager);
-  const etcd = new EtcdClient();
+  const plain = new EtcdClient();
   manager.controller('etcdcluster')
     .for(EtcdClusterType)
     .owns(Kinds.Pod)
     .owns(Kinds.PersistentVolumeClaim)
     .owns(Kinds.Service)
     .owns(PodDisruptionBudgetKind)
-    .complete((req, ctx) => reconcileCluster(req, ctx, etcd));
+    .owns(EtcdBackupType)
+    .complete((req, ctx) => reconcileCluster(req, ctx, plain));
 }
 
 /** One reconcile of an EtcdCluster: settle the target, observe, take at most one step, report. */
-export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd: EtcdClient): Promise<Result | void> {
+export async function reconcileCluster(req: Request, ctx: ReconcileContext, plain: EtcdClient): Promise<Result | void> {
   if (!ctx.object || ctx.object.metadata.deletionTimestamp) return; // owner references take everything with it
   // The locked target lives in the status: read it from the API server, not from a cache that may
   // not have seen the last reconcile's status write yet and would hand back the previous target.
@@ -51,11 +56,26 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
   let target = status.observed;
   if (!target) {
     const refusal = versionRefusal(spec.version);
-    if (refusal) return stalled(ctx, live, `spec.version: ${refusal}`);
+    if (refusal) return stalled(ctx, live, `spec.version: ${refusal}`, 'no member was created');
     target = wanted;
   }
+  const choices = { tls: Boolean(spec.tls), ephemeral: Boolean(spec.storage.ephemeral) };
+  // A cluster formed before its choices were recorded: its members' URLs say whether it has TLS, and it had claims.
+  const fixed = status.createdWith ?? (status.clusterID ? { tls: status.members?.some((m) => m.peerURL.startsWith('https:')) ?? false, ephemeral: false } : choices);
+  const changed = choiceRefusal(fixed, choices) ?? tlsRefusal(spec) ?? backupRefusal(spec);
+  if (changed) return stalled(ctx, live, changed, status.createdWith ? 'no member was touched' : 'no member was created');
+  if (!status.createdWith) live = await patchStatus(ctx.client, EtcdClusterType, live, { createdWith: fixed });
 
-  const observed = await observe(ctx.client, etcd, namespace, name);
+  let tls: ClusterTls | undefined;
+  try {
+    tls = spec.tls ? await prepareTls(ctx, spec, name, namespace) : undefined;
+  } catch (err) {
+    if (err instanceof TlsSecretInvalid) return stalled(ctx, live, err.message, status.createdWith ? 'no member was touched' : 'no member was created');
+    throw err;
+  }
+  const etcd = tls ? new EtcdClient(5000, tls.client) : plain;
+
+  const observed = await observe(ctx.client, etcd, namespace, name, Boolean(tls));
   const state = (t: { size: number; version: string }): ClusterState => ({
     target: t,
     pods: observed.pods,
@@ -64,6 +84,8 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
     formed: Boolean(status.clusterID),
     knownMembers: (status.members ?? []).map((m) => m.name).filter(Boolean),
     snapshotFor: status.lastSnapshot?.forVersion,
+    ephemeral: choices.ephemeral,
+    certificates: tls && (tls.shared ? new Map([...observed.pods.keys()].map((m) => [m, tls.shared!])) : tls.revisions),
   });
   let step = planStep(state(target));
   const refusal = isDeepStrictEqual(target, wanted) ? undefined : specRefusal(target, wanted);
@@ -85,7 +107,9 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
   const update: StatusUpdate = {};
   let outcome: Step = step;
   try {
-    await execute(step, { ctx, etcd, observed, namespace, name, uid: cluster.metadata.uid!, spec, target, update });
+    // Before the step, which may issue a certificate for a member the observed state does not know yet.
+    if (tls) await pruneMemberSecrets(ctx, tls, namespace, observed);
+    await execute(step, { ctx, etcd, observed, namespace, name, uid: cluster.metadata.uid!, spec, target, update, tls, cluster: live as typeof EtcdClusterType.types.object & KubeObject });
     refusedSince.delete(cluster.metadata.uid!);
   } catch (err) {
     if (!(err instanceof EtcdError)) throw err;
@@ -95,9 +119,42 @@ export async function reconcileCluster(req: Request, ctx: ReconcileContext, etcd
   }
   const report = clusterStatus({ step: outcome, observed, target, wanted, refusal, previous: status, update });
   // Compared with the live object read above, so a lagging cache can neither skip nor undo a write.
-  await updateStatus(ctx.client, EtcdClusterType, live, report.conditions, report.fields);
-  if (outcome.kind === 'converged') return { requeueAfter: requeue.converged };
-  return { requeueAfter: outcome.kind === 'wait' ? requeue.waiting : requeue.afterStep };
+  live = await updateStatus(ctx.client, EtcdClusterType, live, report.conditions, report.fields);
+  const untilBackup = report.fields['clusterID'] ? await reconcileSchedule(ctx, live as typeof EtcdClusterType.types.object & KubeObject) : undefined;
+  const soonest = Math.max(1000, Math.min(tls ? tls.renewAt - Date.now() : Infinity, untilBackup ?? Infinity));
+  if (outcome.kind === 'converged') return { requeueAfter: Math.min(requeue.converged, soonest) };
+  return { requeueAfter: Math.min(outcome.kind === 'wait' ? requeue.waiting : requeue.afterStep, soonest) };
+}
+
+/** Why the spec changes a choice the cluster was created with, or undefined. */
+function choiceRefusal(fixed: { tls: boolean; ephemeral: boolean }, wanted: { tls: boolean; ephemeral: boolean }): string | undefined {
+  if (fixed.tls !== wanted.tls) {
+    return fixed.tls
+      ? 'spec.tls: the cluster was created with TLS, which cannot be turned off on a running cluster (its members\' URLs would change scheme); set spec.tls back'
+      : 'spec.tls: the cluster was created without TLS, which cannot be turned on on a running cluster (its members\' URLs would change scheme); remove spec.tls, or restore a snapshot into a new cluster with TLS';
+  }
+  if (fixed.ephemeral !== wanted.ephemeral) return `spec.storage.ephemeral: the cluster was created with ${fixed.ephemeral ? 'ephemeral' : 'claim-backed'} storage, which cannot change; set it back, or restore a snapshot into a new cluster`;
+  return undefined;
+}
+
+/** Why the backup schedule cannot be used, or undefined. */
+function backupRefusal(spec: typeof EtcdClusterType.types.view): string | undefined {
+  if (!spec.backup) return undefined;
+  try {
+    parseCron(spec.backup.schedule);
+    return undefined;
+  } catch (err) {
+    if (err instanceof CronError) return `spec.backup.schedule: ${err.message}`;
+    throw err;
+  }
+}
+
+/** Why the TLS settings cannot be used, or undefined. */
+function tlsRefusal(spec: typeof EtcdClusterType.types.view): string | undefined {
+  if (!spec.tls) return undefined;
+  const lifetime = parseDuration(spec.tls.certificateDuration);
+  if (lifetime < 60_000) return `spec.tls.certificateDuration: "${spec.tls.certificateDuration}" is shorter than 1m; certificates are renewed two thirds into their lifetime by restarting members, which needs time`;
+  return undefined;
 }
 
 /** Why the spec cannot become the target, or undefined. */
@@ -107,10 +164,13 @@ function specRefusal(target: { size: number; version: string }, wanted: { size: 
   return why ? `spec.version: ${why}` : undefined;
 }
 
-async function stalled(ctx: ReconcileContext, live: KubeObject, message: string): Promise<Result> {
+/** Refuses the spec: a Stalled condition naming the field, and nothing else done. */
+async function stalled(ctx: ReconcileContext, live: KubeObject, message: string, consequence: string): Promise<Result> {
+  const formed = Boolean(EtcdClusterType.view(live).status?.clusterID);
   await updateStatus(ctx.client, EtcdClusterType, live, [
-    { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message: `${message}; no member was created` },
+    { type: 'Stalled', status: 'True', reason: 'InvalidSpec', message: `${message}; ${consequence}` },
     { type: 'Ready', status: 'False', reason: 'InvalidSpec', message },
-  ], { phase: 'Failed' });
-  return {};
+  ], formed ? {} : { phase: 'Failed' });
+  // A missing Secret may be created later, and a spec edit reconciles at once.
+  return { requeueAfter: requeue.converged };
 }

@@ -26,7 +26,7 @@ export interface StatusInput {
 }
 
 const reasons: Record<string, string> = {
-  Creating: 'Creating', Scaling: 'Scaling', Replacing: 'MemberReplacing', Upgrading: 'Upgrading', QuorumLost: 'QuorumLost', Degraded: 'MembersUnhealthy', Running: 'Converged',
+  Creating: 'Creating', Scaling: 'Scaling', Replacing: 'MemberReplacing', Upgrading: 'Upgrading', RenewingCertificates: 'CertificateRenewal', QuorumLost: 'QuorumLost', Degraded: 'MembersUnhealthy', Running: 'Converged',
 };
 
 /** The conditions (Available, Progressing, Degraded, Ready, Stalled, EvenSize) and fields the status reports. */

@@ -2,13 +2,17 @@ import os from 'node:os';
 import path from 'node:path';
 import { Kinds, refOf, type ReconcileContext } from '../../../src/controller/index.js';
 import { isNotFound } from '../../../src/k8s/index.js';
+import type { KubeObject } from '../../../src/k8s/index.js';
+import { EtcdBackupType } from '../etcd-backup-type.js';
 import type { EtcdClusterType } from '../etcd-cluster-type.js';
+import { clusterBackup } from './backup-schedule.js';
 import { EtcdError, hexId, type EtcdClient } from './etcd-client.js';
 import { memberClaim, memberPod, type Bootstrap } from './member-pod.js';
 import { claimName, newMemberName, peerURL } from './names.js';
 import type { Observed } from './observe.js';
 import { initialCluster, memberName, type Step } from './plan.js';
 import type { StatusUpdate } from './status.js';
+import { ensureMemberCertificate, memberSecretName, type ClusterTls } from './tls.js';
 
 /** Where pre-upgrade snapshots are written: `CAPSTAN_ETCD_SNAPSHOT_DIR`, else a folder in the temp directory. */
 function snapshotDir(): string {
@@ -26,6 +30,9 @@ export interface Execution {
   spec: typeof EtcdClusterType.types.view;
   target: { size: number; version: string };
   update: StatusUpdate;
+  /** Undefined for a plaintext cluster. */
+  tls: ClusterTls | undefined;
+  cluster: typeof EtcdClusterType.types.object & KubeObject;
 }
 
 /** Takes one step: the only place that changes etcd's membership or the member pods. */
@@ -43,9 +50,10 @@ export async function execute(step: Step, x: Execution): Promise<void> {
     return endpoint;
   };
   const startPod = async (member: string, bootstrap: Bootstrap, initial?: string): Promise<void> => {
-    await ctx.apply(Kinds.PersistentVolumeClaim, memberClaim(name, namespace, member, x.spec));
+    if (!x.spec.storage.ephemeral) await ctx.apply(Kinds.PersistentVolumeClaim, memberClaim(name, namespace, member, x.spec));
+    const certificates = x.tls ? await ensureMemberCertificate(ctx, x.tls, name, namespace, member) : undefined;
     await ctx.apply(Kinds.Pod, memberPod({
-      cluster: name, namespace, uid: x.uid, member, version: x.target.version, bootstrap, initialCluster: initial, spec: x.spec, restore: x.spec.bootstrap?.restore,
+      cluster: name, namespace, uid: x.uid, member, version: x.target.version, bootstrap, initialCluster: initial, spec: x.spec, restore: x.spec.bootstrap?.restore, certificates,
     }));
   };
   const deletePod = async (member: string): Promise<void> => {
@@ -59,15 +67,16 @@ export async function execute(step: Step, x: Execution): Promise<void> {
     case 'createPod':
       return startPod(step.member, step.bootstrap, step.initialCluster);
     case 'recreatePod':
-      await ctx.record({ reason: step.phase === 'Upgrading' ? 'UpgradingMember' : 'RestartingMember', action: 'Delete', note: step.why });
+      await ctx.record({ reason: recreateReasons[step.phase] ?? 'RestartingMember', action: 'Delete', note: step.why });
       return deletePod(step.member);
     case 'deleteMember':
       await deletePod(step.member);
       await ctx.client.delete(refOf(Kinds.PersistentVolumeClaim, namespace, claimName(step.member))).catch(ignoreNotFound);
+      if (x.tls && !x.spec.tls?.secrets) await ctx.client.delete(refOf(Kinds.Secret, namespace, memberSecretName(step.member))).catch(ignoreNotFound);
       return;
     case 'addLearner': {
       const member = newMemberName(name);
-      const added = await etcd.memberAdd(leaderEndpoint(), peerURL(name, namespace, member), true);
+      const added = await etcd.memberAdd(leaderEndpoint(), peerURL(name, namespace, member, Boolean(x.tls)), true);
       await ctx.record({ reason: 'MemberAdded', action: 'AddLearner', note: `added ${member} (id ${hexId(added.member.id)}) as a learner` });
       return startPod(member, 'join', initialCluster(added.members));
     }
@@ -84,6 +93,7 @@ export async function execute(step: Step, x: Execution): Promise<void> {
       await ctx.record({ reason: 'LeaderMoved', action: 'MoveLeader', note: step.why });
       return;
     case 'snapshot': {
+      if (x.spec.backup) return claimSnapshot(x);
       const leader = leaderEndpoint();
       const serving = observed.etcd!.health.get(observed.etcd!.leaderId);
       const file = path.join(snapshotDir(), `${namespace}_${name}_${Date.now()}_before-${x.target.version}.db`);
@@ -98,6 +108,35 @@ export async function execute(step: Step, x: Execution): Promise<void> {
       return;
   }
 }
+
+/**
+ * The pre-upgrade snapshot as an EtcdBackup into the backup claim: started by one pass, recorded by a
+ * later one once it completed (the upgrade waits, since `snapshotFor` is set only then). A failed one
+ * is deleted and taken again.
+ */
+async function claimSnapshot(x: Execution): Promise<void> {
+  const { ctx, namespace, name } = x;
+  const backupName = `${name}-before-${x.target.version.replace(/\./g, '-')}`;
+  const backup = await ctx.client.get<typeof EtcdBackupType.types.object & KubeObject>(refOf(EtcdBackupType, namespace, backupName));
+  if (!backup) {
+    await ctx.apply(EtcdBackupType, clusterBackup(x.cluster, backupName, 'pre-upgrade'));
+    return;
+  }
+  const status = backup.status ?? {};
+  if (status.phase === 'Failed') {
+    await ctx.record({ type: 'Warning', reason: 'SnapshotFailed', action: 'Snapshot', note: `the snapshot before upgrading to ${x.target.version} failed; taking it again` });
+    await ctx.client.delete(refOf(EtcdBackupType, namespace, backupName), { preconditions: { uid: backup.metadata.uid! } }).catch(ignoreNotFound);
+    return;
+  }
+  if (status.phase !== 'Completed') return;
+  x.update.lastSnapshot = {
+    revision: status.revision ?? '0', size: status.size ?? 0, sha256: status.sha256 ?? '', version: status.etcdVersion ?? '', forVersion: x.target.version,
+    time: status.completionTime ?? new Date().toISOString(), path: `${backup.spec.claimName}/${status.file ?? ''}`,
+  };
+  await ctx.record({ reason: 'SnapshotTaken', action: 'Snapshot', note: `EtcdBackup ${backupName}: ${status.size} bytes, sha256 ${status.sha256}, before upgrading to ${x.target.version}` });
+}
+
+const recreateReasons: Partial<Record<Step['phase'], string>> = { Upgrading: 'UpgradingMember', RenewingCertificates: 'RenewingCertificate' };
 
 function ignoreNotFound(err: unknown): void {
   if (!isNotFound(err)) throw err;

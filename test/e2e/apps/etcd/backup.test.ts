@@ -1,8 +1,11 @@
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EtcdBackupType } from '../../../../apps/etcd/etcd-backup-type.js';
 import type { KubeObject } from '../../../../src/k8s/index.js';
 import { eventually, useNamespace } from '../../harness.js';
-import { clustersRef, endpoints, etcd, installEtcdCrds, memberList, removeEtcdCrds, startOperator, waitReady } from './helpers.js';
+import { claimPath, clustersRef, endpoints, etcd, installEtcdCrds, memberList, removeEtcdCrds, startOperator, waitReady } from './helpers.js';
 
 const backupsRef = (namespace: string, name?: string) => ({ group: EtcdBackupType.group, version: EtcdBackupType.version, resource: EtcdBackupType.plural, namespace, name });
 type Backup = typeof EtcdBackupType.types.object & KubeObject;
@@ -47,6 +50,9 @@ describe('EtcdBackup and restore on real etcd processes', () => {
     expect(backup.status!.size).toBeGreaterThan(0);
     expect(backup.status!.hash).toMatch(/^\d+$/);
     expect(backup.status!.etcdVersion).toBe('3.6.16');
+    const file = fs.readFileSync(path.join(await claimPath(client, ns.name, 'snapshots'), 'first.db'));
+    expect(file.length).toBeGreaterThanOrEqual(backup.status!.size!); // etcd appends its own sha256 of the database
+    expect(backup.status!.sha256).toBe(createHash('sha256').update(file).digest('hex'));
   }, 180_000);
 
   it('restores it into a new three-member cluster: every key, a new cluster id, revisions not going back', async () => {

@@ -62,10 +62,10 @@ export async function memberPods(client: KubeClient, namespace: string, cluster:
   return new Map(list.items.map((p) => [p.metadata.name!, p]));
 }
 
-/** `http://<pod IP>:2379` of each member pod that has an IP. */
-export async function endpoints(client: KubeClient, namespace: string, cluster: string): Promise<Map<string, string>> {
+/** `http://<pod IP>:2379` (or https) of each member pod that has an IP. */
+export async function endpoints(client: KubeClient, namespace: string, cluster: string, scheme: 'http' | 'https' = 'http'): Promise<Map<string, string>> {
   const pods = await memberPods(client, namespace, cluster);
-  return new Map([...pods].filter(([, p]) => p.status?.podIP).map(([n, p]) => [n, `http://${p.status!.podIP}:2379`]));
+  return new Map([...pods].filter(([, p]) => p.status?.podIP).map(([n, p]) => [n, `${scheme}://${p.status!.podIP}:2379`]));
 }
 
 /** etcd's own member list (linearizable), from the first member that answers, ready pods asked first. */
@@ -99,7 +99,12 @@ export function etcdPid(member: string): number {
 
 /** The host directory of a member's data claim (the dev cluster's provisioner backs claims with host paths). */
 export async function claimDir(client: KubeClient, namespace: string, member: string): Promise<string> {
-  const claim = await client.get<KubeObject & { spec: { volumeName?: string } }>({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace, name: `${member}-data` });
+  return claimPath(client, namespace, `${member}-data`);
+}
+
+/** The host directory of any claim. */
+export async function claimPath(client: KubeClient, namespace: string, name: string): Promise<string> {
+  const claim = await client.get<KubeObject & { spec: { volumeName?: string } }>({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace, name });
   const pv = await client.get<KubeObject & { spec: { hostPath?: { path: string }; local?: { path: string } } }>({ group: '', version: 'v1', resource: 'persistentvolumes', name: claim!.spec.volumeName! });
   return pv!.spec.hostPath?.path ?? pv!.spec.local!.path;
 }

@@ -47,6 +47,23 @@ describe('invalid EtcdCluster specs', () => {
     expect((await client.list({ group: '', version: 'v1', resource: 'services', namespace: ns.name })).items).toEqual([]);
   });
 
+  it.each([
+    ['certificates too short-lived to renew', 'short', { tls: { certificateDuration: '30s' } }, /^spec\.tls\.certificateDuration: "30s" is shorter than 1m; .*; no member was created$/],
+    ['a backup schedule that is no cron expression', 'cron', { backup: { schedule: '61 * * * *', claimName: 'snaps' } }, /^spec\.backup\.schedule: minute "61" is outside 0-59; no member was created$/],
+    ['TLS from Secrets that do not exist', 'nosecret', { tls: { secrets: { server: 'srv', peer: 'peer', client: 'cli' } } }, /^spec\.tls\.secrets\.server: Secret [a-z0-9-]+\/srv does not exist; create it with ca\.crt, tls\.crt and tls\.key; no member was created$/],
+  ])('stalls %s with a message naming the field, and starts no pod', async (_, name, spec, message) => {
+    await client.create(clustersRef(ns.name), cluster(name, { size: 1, version: '3.6.16', ...spec }));
+    const stalled = await eventually(`${name} to be Stalled`, async () => {
+      const c = await client.get<EtcdClusterObject>(clustersRef(ns.name, name));
+      return c?.status?.conditions?.find((x) => x.type === 'Stalled' && x.status === 'True');
+    }, 30_000);
+    expect(stalled.message).toMatch(message);
+    await new Promise((r) => setTimeout(r, 2000));
+    expect((await memberPods(client, ns.name, name)).size).toBe(0);
+    expect((await client.list({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, { labelSelector: `app.kubernetes.io/instance=${name}` })).items).toEqual([]);
+    await client.delete(clustersRef(ns.name, name));
+  });
+
   it('accepts an even size with a warning condition', async () => {
     await client.create(clustersRef(ns.name), cluster('even', { size: 2, version: '3.7.3' }));
     const warning = await eventually('the EvenSize condition', async () => {

@@ -1,7 +1,6 @@
 import type { KubeClient, KubeObject } from '../../../../src/k8s/index.js';
 import { EtcdClient } from '../../../../apps/etcd/operator/etcd-client.js';
-
-const etcd = new EtcdClient(3000);
+import type { EtcdTls } from '../../../../apps/etcd/operator/etcd-transport.js';
 
 /**
  * Puts unique keys through the client Service (to the ready endpoints its EndpointSlice lists, as a
@@ -17,13 +16,18 @@ export class Writer {
   private targets: string[] = [];
   private seq = 0;
 
-  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly service: string, private readonly prefix: string) {}
+  private readonly etcd: EtcdClient;
+
+  /** With `tls`, puts go over mTLS with those client credentials. */
+  constructor(private readonly client: KubeClient, private readonly namespace: string, private readonly service: string, private readonly prefix: string, private readonly tls?: EtcdTls) {
+    this.etcd = new EtcdClient(3000, tls);
+  }
 
   private async refresh(): Promise<void> {
     const slices = await this.client.list<KubeObject & { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }>(
       { group: 'discovery.k8s.io', version: 'v1', resource: 'endpointslices', namespace: this.namespace }, { labelSelector: `kubernetes.io/service-name=${this.service}` });
     const ready = slices.items.flatMap((s) => (s.endpoints ?? []).filter((e) => e.conditions?.ready !== false).flatMap((e) => e.addresses));
-    if (ready.length) this.targets = ready.map((ip) => `http://${ip}:2379`);
+    if (ready.length) this.targets = ready.map((ip) => `${this.tls ? 'https' : 'http'}://${ip}:2379`);
   }
 
   /** Starts writing; one put at a time, each to the next ready endpoint. */
@@ -44,7 +48,7 @@ export class Writer {
           continue;
         }
         try {
-          await etcd.put(target, key, key, 2000);
+          await this.etcd.put(target, key, key, 2000);
           this.acknowledged.push(key);
           this.longestGapMs = Math.max(this.longestGapMs, Date.now() - lastAck);
           lastAck = Date.now();
@@ -65,7 +69,7 @@ export class Writer {
 
   /** The acknowledged keys a linearizable read of the cluster does not return. */
   async lost(endpoint: string): Promise<string[]> {
-    const { kvs } = await etcd.rangePrefix(endpoint, `${this.prefix}/`);
+    const { kvs } = await this.etcd.rangePrefix(endpoint, `${this.prefix}/`);
     return this.acknowledged.filter((k) => kvs.get(k) !== k);
   }
 }

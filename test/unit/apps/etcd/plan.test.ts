@@ -9,7 +9,7 @@ function member(name: string, id: string, opts: { learner?: boolean; unstarted?:
 }
 
 function pod(name: string, over: Partial<MemberPodState> = {}): MemberPodState {
-  return { name, bootstrap: 'member', version: '3.6.16', ready: true, deleting: false, restarts: 0, crashLooping: false, oomKilled: false, createdAt: `2026-01-01T00:00:0${name.slice(-1)}Z`, ...over };
+  return { name, bootstrap: 'member', version: '3.6.16', ready: true, deleting: false, restarts: 0, crashLooping: false, oomKilled: false, createdAt: `2026-01-01T00:00:0${name.slice(-1)}Z`, certificates: '', ...over };
 }
 
 function status(id: string, leader: string, version = '3.6.16'): EtcdStatus {
@@ -33,6 +33,8 @@ function cluster(opts: { members: EtcdMember[]; pods?: MemberPodState[]; down?: 
     formed: true,
     knownMembers: opts.members.map((m) => m.name),
     snapshotFor: opts.snapshotFor,
+    ephemeral: false,
+    certificates: undefined,
   };
 }
 
@@ -40,7 +42,7 @@ const three = () => [member('a1', '1'), member('a2', '2'), member('a3', '3')];
 
 describe('planStep: one step per reconcile, etcd\'s member list as the truth', () => {
   it('bootstraps a seed only when the cluster never formed and nothing exists', () => {
-    const empty: ClusterState = { target: { size: 3, version: '3.6.16' }, pods: new Map(), claims: new Set(), etcd: undefined, formed: false, knownMembers: [], snapshotFor: undefined };
+    const empty: ClusterState = { target: { size: 3, version: '3.6.16' }, pods: new Map(), claims: new Set(), etcd: undefined, formed: false, knownMembers: [], snapshotFor: undefined, ephemeral: false, certificates: undefined };
     expect(planStep(empty).kind).toBe('bootstrap');
     expect(planStep({ ...empty, formed: true }).kind).toBe('wait');
     expect(planStep({ ...empty, pods: new Map([['s', pod('s', { bootstrap: 'seed', ready: false })]]), claims: new Set(['s']) })).toMatchObject({ kind: 'wait', phase: 'Creating' });
@@ -112,6 +114,26 @@ describe('planStep: one step per reconcile, etcd\'s member list as the truth', (
     expect(planStep(leaderLeft)).toMatchObject({ kind: 'moveLeader', to: '2' });
     const notReady = cluster({ members: three(), version: '3.7.3', snapshotFor: '3.7.3', pods: [pod('a1'), pod('a2', { version: '3.7.3', ready: false }), pod('a3')], versions: { 2: '3.7.3' } });
     expect(planStep(notReady)).toMatchObject({ kind: 'wait', phase: 'Upgrading' });
+  });
+
+  it('rolls renewed certificates one member at a time, followers first, without a snapshot or a membership change', () => {
+    const renewed = new Map([['a1', 'new1'], ['a2', 'new2'], ['a3', 'old3']]);
+    const pods = [pod('a1', { certificates: 'old1' }), pod('a2', { certificates: 'old2' }), pod('a3', { certificates: 'old3' })];
+    const s = { ...cluster({ members: three(), pods }), certificates: renewed };
+    expect(planStep(s)).toMatchObject({ kind: 'recreatePod', member: 'a2', phase: 'RenewingCertificates' });
+    const onlyLeader = { ...cluster({ members: three(), pods: [pod('a1', { certificates: 'old1' }), pod('a2', { certificates: 'new2' }), pod('a3', { certificates: 'old3' })] }), certificates: renewed };
+    expect(planStep(onlyLeader)).toMatchObject({ kind: 'moveLeader', to: '2' });
+    const waiting = { ...cluster({ members: three(), pods: [pod('a1', { certificates: 'old1' }), pod('a2', { certificates: 'new2', ready: false }), pod('a3', { certificates: 'old3' })] }), certificates: renewed };
+    expect(planStep(waiting)).toMatchObject({ kind: 'wait', phase: 'RenewingCertificates' });
+    const done = { ...cluster({ members: three(), pods: [pod('a1', { certificates: 'new1' }), pod('a2', { certificates: 'new2' }), pod('a3', { certificates: 'old3' })] }), certificates: renewed };
+    expect(planStep(done)).toMatchObject({ kind: 'converged' });
+  });
+
+  it('with ephemeral storage, keeps a joined member\'s pod and promotes it, and replaces a member whose pod is gone', () => {
+    const joined = { ...cluster({ members: [member('a1', '1'), member('a2', '2', { learner: true })], pods: [pod('a1', { bootstrap: 'seed' }), pod('a2', { bootstrap: 'join' })], size: 2 }), ephemeral: true, claims: new Set<string>() };
+    expect(planStep(joined)).toMatchObject({ kind: 'promote', id: '2' });
+    const gone = { ...cluster({ members: three(), pods: [pod('a1'), pod('a3')], down: ['2'] }), ephemeral: true, claims: new Set<string>() };
+    expect(planStep(gone)).toMatchObject({ kind: 'remove', id: '2', phase: 'Replacing' });
   });
 
   it('is converged when every member is healthy at the target', () => {
