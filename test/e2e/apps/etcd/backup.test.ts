@@ -1,34 +1,21 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcdBackupType } from '../../../../apps/etcd/etcd-backup-type.js';
 import type { KubeObject } from '../../../../src/k8s/index.js';
-import { eventually, useNamespace } from '../../harness.js';
-import { claimPath, clustersRef, endpoints, etcd, installEtcdCrds, memberList, removeEtcdCrds, startOperator, waitReady } from './helpers.js';
+import { eventually } from '../../harness.js';
+import { claimPath, clustersRef, endpoints, etcd, memberList, useEtcdOperator, waitReady } from './helpers.js';
 
 const backupsRef = (namespace: string, name?: string) => ({ group: EtcdBackupType.group, version: EtcdBackupType.version, resource: EtcdBackupType.plural, namespace, name });
 type Backup = typeof EtcdBackupType.types.object & KubeObject;
 
 /** A snapshot of one cluster into a claim, and a new cluster restored from it. */
 describe('EtcdBackup and restore on real etcd processes', () => {
-  const ns = useNamespace('etcd-backup');
-  const client = ns.client;
-  let createdCrds: string[] = [];
-  let operator: ReturnType<typeof startOperator>;
+  const { ns, client } = useEtcdOperator('etcd-backup');
   const keys = Array.from({ length: 50 }, (_, i) => `backup/${String(i).padStart(3, '0')}`);
   let backup: Backup;
   let sourceId = '';
-
-  beforeAll(async () => {
-    createdCrds = await installEtcdCrds(client);
-    operator = startOperator(ns.name);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    await removeEtcdCrds(client, createdCrds);
-  });
 
   it('snapshots a cluster into a claim and records revision, size and hash', async () => {
     await client.create(clustersRef(ns.name), { apiVersion: 'etcd.capstan.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name: 'source' }, spec: { size: 1, version: '3.6.16' } });

@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../../src/k8s/index.js';
-import { eventually, useNamespace } from '../../harness.js';
+import { eventually } from '../../harness.js';
 import {
-  clustersRef, endpoints, etcdPid, installEtcdCrds, memberList, memberPods, removeEtcdCrds, startOperator, waitReady, Writer, type EtcdClusterObject,
+  clustersRef, endpoints, type EtcdClusterObject, etcdPid, memberList, memberPods, useEtcdOperator, waitReady, Writer,
 } from './helpers.js';
 
 const name = 'scratch';
@@ -12,21 +12,8 @@ const name = 'scratch';
  * member, and a pod that is gone is a new member replacing the old one, with no write lost.
  */
 describe('an EtcdCluster on ephemeral storage', () => {
-  const ns = useNamespace('etcd-ephemeral');
-  const client = ns.client;
-  let createdCrds: string[] = [];
-  let operator: ReturnType<typeof startOperator>;
+  const { ns, client } = useEtcdOperator('etcd-ephemeral');
   const get = () => client.get<EtcdClusterObject>(clustersRef(ns.name, name));
-
-  beforeAll(async () => {
-    createdCrds = await installEtcdCrds(client);
-    operator = startOperator(ns.name);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    await removeEtcdCrds(client, createdCrds);
-  });
 
   it('runs 3 voters with their data in emptyDir volumes and no claims', async () => {
     await client.create(clustersRef(ns.name), { apiVersion: 'etcd.capstan.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name }, spec: { size: 3, version: '3.6.16', storage: { ephemeral: true } } });

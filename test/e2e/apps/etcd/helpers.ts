@@ -7,7 +7,8 @@ import { projectRoot } from '../../../../src/devcluster/paths.js';
 import { EtcdBackupType } from '../../../../apps/etcd/etcd-backup-type.js';
 import { EtcdClusterType } from '../../../../apps/etcd/etcd-cluster-type.js';
 import { EtcdClient, type EtcdMember } from '../../../../apps/etcd/operator/etcd-client.js';
-import { eventually, kubeconfigPath } from '../../harness.js';
+import { afterAll, beforeAll } from 'vitest';
+import { eventually, kubeconfigPath, useNamespace } from '../../harness.js';
 export { Writer } from './writer.js';
 import { crdRef, installCrd } from '../../constructs/helpers.js';
 
@@ -107,4 +108,36 @@ export async function claimPath(client: KubeClient, namespace: string, name: str
   const claim = await client.get<KubeObject & { spec: { volumeName?: string } }>({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace, name });
   const pv = await client.get<KubeObject & { spec: { hostPath?: { path: string }; local?: { path: string } } }>({ group: '', version: 'v1', resource: 'persistentvolumes', name: claim!.spec.volumeName! });
   return pv!.spec.hostPath?.path ?? pv!.spec.local!.path;
+}
+
+/**
+ * One test file's namespace, with the etcd CRDs installed (and removed after, unless they were
+ * there before) and the etcd operator running against it for the file's tests. Its log's path is
+ * printed at the end.
+ */
+export function useEtcdOperator(prefix: string): { ns: { readonly name: string; readonly client: KubeClient }; client: KubeClient; operatorLog(): string; restartOperator(): Promise<void> } {
+  const ns = useNamespace(prefix);
+  let created: string[] = [];
+  let running: ReturnType<typeof startOperator> | undefined;
+  beforeAll(async () => {
+    created = await installEtcdCrds(ns.client);
+    running = startOperator(ns.name);
+  });
+  afterAll(async () => {
+    await running?.stop();
+    if (running) process.stderr.write(`etcd operator log: ${running.log}\n`);
+    await removeEtcdCrds(ns.client, created);
+  });
+  return {
+    ns,
+    client: ns.client,
+    /** The path of the running operator's log. */
+    operatorLog: () => running!.log,
+    /** SIGKILLs the operator, as a crash would, and starts a new one. */
+    async restartOperator() {
+      running!.process.kill('SIGKILL');
+      await running!.stop();
+      running = startOperator(ns.name);
+    },
+  };
 }

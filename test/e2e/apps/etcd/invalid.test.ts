@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../../src/k8s/index.js';
-import { eventually, useNamespace } from '../../harness.js';
-import { clustersRef, installEtcdCrds, memberPods, removeEtcdCrds, startOperator, type EtcdClusterObject } from './helpers.js';
+import { eventually } from '../../harness.js';
+import { clustersRef, type EtcdClusterObject, memberPods, useEtcdOperator } from './helpers.js';
 
 const cluster = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'etcd.capstan.dev/v1alpha1', kind: 'EtcdCluster', metadata: { name }, spec });
 
 /** Invalid EtcdClusters: refused by the CRD schema, or Stalled by the operator, and never a pod. */
 describe('invalid EtcdCluster specs', () => {
-  const ns = useNamespace('etcd-invalid');
-  const client = ns.client;
-  let createdCrds: string[] = [];
-  let operator: ReturnType<typeof startOperator>;
-
-  beforeAll(async () => {
-    createdCrds = await installEtcdCrds(client);
-    operator = startOperator(ns.name);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    await removeEtcdCrds(client, createdCrds);
-  });
+  const { ns, client } = useEtcdOperator('etcd-invalid');
 
   it.each([
     ['size 0', { size: 0 }, /spec\.size: Invalid value: 0: spec\.size in body should be greater than or equal to 1/],

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, useNamespace } from '../../harness.js';
+import { describe, expect, it } from 'vitest';
+import { eventually } from '../../harness.js';
 import {
-  claimDir, clustersRef, etcd, etcdPid, endpoints, installEtcdCrds, memberList, memberPods, removeEtcdCrds, startOperator, waitReady, Writer, type EtcdClusterObject,
+  claimDir, clustersRef, endpoints, etcd, type EtcdClusterObject, etcdPid, memberList, memberPods, useEtcdOperator, waitReady, Writer,
 } from './helpers.js';
 
 const name = 'main';
@@ -13,21 +13,7 @@ const name = 'main';
  * changes, and deletion. The steps build on each other, as a cluster's life does.
  */
 describe('an EtcdCluster on real etcd processes', () => {
-  const ns = useNamespace('etcd');
-  const client = ns.client;
-  let createdCrds: string[] = [];
-  let operator: ReturnType<typeof startOperator>;
-
-  beforeAll(async () => {
-    createdCrds = await installEtcdCrds(client);
-    operator = startOperator(ns.name);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    process.stderr.write(`etcd operator log: ${operator?.log}\n`);
-    await removeEtcdCrds(client, createdCrds);
-  });
+  const { ns, client, restartOperator } = useEtcdOperator('etcd');
 
   const get = () => client.get<EtcdClusterObject>(clustersRef(ns.name, name));
   /** The leader's member name, as etcd itself says. */
@@ -155,9 +141,7 @@ describe('an EtcdCluster on real etcd processes', () => {
   it('finishes a learner add that the operator was SIGKILLed in the middle of', async () => {
     await client.patch(clustersRef(ns.name, name), 'merge', { spec: { size: 4 } });
     const learner = await eventually('a learner in etcd\'s member list', async () => (await memberList(client, ns.name, name)).find((m) => m.isLearner), 60_000, 50);
-    operator.process.kill('SIGKILL');
-    await operator.stop();
-    operator = startOperator(ns.name);
+    await restartOperator();
     await waitReady(client, ns.name, name, 4);
     const members = await memberList(client, ns.name, name);
     expect(members.filter((m) => !m.isLearner)).toHaveLength(4);

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcdBackupType } from '../../../../apps/etcd/etcd-backup-type.js';
 import type { KubeObject } from '../../../../src/k8s/index.js';
-import { eventually, useNamespace } from '../../harness.js';
-import { claimPath, clustersRef, endpoints, etcd, installEtcdCrds, removeEtcdCrds, startOperator, waitReady, type EtcdClusterObject } from './helpers.js';
+import { eventually } from '../../harness.js';
+import { claimPath, clustersRef, endpoints, etcd, type EtcdClusterObject, useEtcdOperator, waitReady } from './helpers.js';
 
 const backupsRef = (namespace: string, name?: string) => ({ group: EtcdBackupType.group, version: EtcdBackupType.version, resource: EtcdBackupType.plural, namespace, name });
 type Backup = typeof EtcdBackupType.types.object & KubeObject;
@@ -14,20 +14,7 @@ const retention = 2;
 
 /** Scheduled snapshots into a claim, with retention, on real etcd processes. */
 describe('an EtcdCluster backup schedule', () => {
-  const ns = useNamespace('etcd-schedule');
-  const client = ns.client;
-  let createdCrds: string[] = [];
-  let operator: ReturnType<typeof startOperator>;
-
-  beforeAll(async () => {
-    createdCrds = await installEtcdCrds(client);
-    operator = startOperator(ns.name);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    await removeEtcdCrds(client, createdCrds);
-  });
+  const { ns, client } = useEtcdOperator('etcd-schedule');
 
   const scheduled = async (): Promise<Backup[]> => (await client.list<Backup>(backupsRef(ns.name), { labelSelector: 'etcd.capstan.dev/taken-by=sched,etcd.capstan.dev/purpose=schedule' })).items;
 

@@ -3,14 +3,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 import http from 'node:http';
 import tls from 'node:tls';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EtcdBackupType } from '../../../../apps/etcd/etcd-backup-type.js';
 import { issueCertificate } from '../../../../apps/etcd/operator/certificates.js';
 import { EtcdClient } from '../../../../apps/etcd/operator/etcd-client.js';
 import type { EtcdTls } from '../../../../apps/etcd/operator/etcd-transport.js';
 import type { KubeObject } from '../../../../src/k8s/index.js';
-import { eventually, useNamespace } from '../../harness.js';
-import { claimPath, clustersRef, endpoints, installEtcdCrds, memberPods, removeEtcdCrds, startOperator, waitReady, Writer, type EtcdClusterObject } from './helpers.js';
+import { eventually } from '../../harness.js';
+import {
+  claimPath, clustersRef, endpoints, type EtcdClusterObject, memberPods, useEtcdOperator, waitReady, Writer,
+} from './helpers.js';
 
 const name = 'secure';
 
@@ -57,23 +59,9 @@ function plaintext(ip: string, port: number): Promise<number> {
  * restarts every member with a new certificate without a membership change or a lost write.
  */
 describe('an EtcdCluster with TLS', () => {
-  const ns = useNamespace('etcd-tls');
-  const client = ns.client;
-  let createdCrds: string[] = [];
-  let operator: ReturnType<typeof startOperator>;
+  const { ns, client, operatorLog } = useEtcdOperator('etcd-tls');
   let creds: EtcdTls;
   let mtls: EtcdClient;
-
-  beforeAll(async () => {
-    createdCrds = await installEtcdCrds(client);
-    operator = startOperator(ns.name);
-  });
-
-  afterAll(async () => {
-    await operator?.stop();
-    process.stderr.write(`etcd operator log: ${operator?.log}\n`);
-    await removeEtcdCrds(client, createdCrds);
-  });
 
   const secret = async (secretName: string): Promise<Record<string, string>> => {
     const s = await client.get<KubeObject & { data: Record<string, string> }>({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name, name: secretName });
@@ -184,7 +172,7 @@ describe('an EtcdCluster with TLS', () => {
   it('never prints a private key: not in the status, the events or the operator log', async () => {
     const cluster = await client.get<EtcdClusterObject>(clustersRef(ns.name, name));
     const events = await client.list({ group: '', version: 'v1', resource: 'events', namespace: ns.name });
-    for (const text of [JSON.stringify(cluster!.status), JSON.stringify(events.items), fs.readFileSync(operator.log, 'utf8')]) {
+    for (const text of [JSON.stringify(cluster!.status), JSON.stringify(events.items), fs.readFileSync(operatorLog(), 'utf8')]) {
       expect(text).not.toMatch(/PRIVATE KEY/);
       expect(text).not.toContain(creds.key.split('\n')[1]!);
     }
