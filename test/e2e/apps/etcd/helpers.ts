@@ -141,3 +141,24 @@ export function useEtcdOperator(prefix: string): { ns: { readonly name: string; 
     },
   };
 }
+
+/**
+ * SIGKILLs the etcd process of one follower of `cluster`, waits until its container has restarted
+ * and the member is healthy with all `size` members ready, and returns etcd's member list from
+ * before and after, as `name=id` (a restart on intact data must not change it).
+ */
+export async function killFollowerProcess(client: KubeClient, namespace: string, cluster: string, size = 3): Promise<{ before: string[]; after: string[] }> {
+  const members = async () => (await memberList(client, namespace, cluster)).map((m) => `${m.name}=${m.id}`).sort();
+  const get = () => client.get<EtcdClusterObject>(clustersRef(namespace, cluster));
+  const before = await members();
+  const follower = (await get())!.status!.members!.find((m) => !m.leader)!;
+  const restarts = async () => (await memberPods(client, namespace, cluster)).get(follower.name)?.status?.containerStatuses?.[0]?.restartCount;
+  const restartsBefore = (await restarts())!;
+  process.kill(etcdPid(follower.name), 'SIGKILL');
+  await eventually(`member ${follower.name}'s container to restart`, async () => (await restarts()) === restartsBefore + 1, 30_000);
+  await eventually(`member ${follower.name} to be healthy again`, async () => {
+    const c = await get();
+    return c?.status?.members?.find((m) => m.name === follower.name)?.healthy && c.status.readyMembers === size;
+  }, 60_000);
+  return { before, after: await members() };
+}
