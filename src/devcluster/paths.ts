@@ -17,8 +17,7 @@ export function defaultStateDir(): string {
 
 /** The package root (where package.json and bin/capstan.js live), in a checkout or installed under node_modules. */
 export function projectRoot(): string {
-  // this file is src/devcluster/paths.ts in a checkout, or lib/src/devcluster/paths.js once built
+  // this file is src/devcluster/paths.ts run from source, or lib/src/devcluster/paths.js once built
   const here = path.dirname(new URL(import.meta.url).pathname);
-  const up = path.basename(path.resolve(here, '..', '..')) === 'lib' ? 3 : 2;
-  return path.resolve(here, ...Array<string>(up).fill('..'));
+  return import.meta.url.endsWith('.ts') ? path.resolve(here, '..', '..') : path.resolve(here, '..', '..', '..');
 }
