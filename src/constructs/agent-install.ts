@@ -42,6 +42,9 @@ export interface AgentInstallProps {
   readonly sync?: { readonly name: string; readonly spec: SpecOf<typeof SyncType> };
 }
 
+/** The apply engine's annotation that keeps an object from ever being pruned. */
+const PRUNE_ANNOTATION = 'capstan.dev/prune';
+
 /**
  * Everything that runs the sync agent: its namespace, the Sync CRD, a ServiceAccount, the rights
  * the agent needs for itself (a ClusterRole reading Syncs and their Secrets, writing their status
@@ -155,7 +158,13 @@ export class AgentInstall extends Construct {
     if (props.sync) {
       const issues = SyncType.specIssues(props.sync.spec);
       if (issues.length) throw new ConstructPropsError(this, 'sync.spec', issues.map((i) => `${i.field}: ${i.message}`).join('; '));
-      new ApiObject(this, 'sync', { apiVersion: SyncType.apiVersion, kind: SyncType.kind, metadata: { name: props.sync.name, namespace, labels }, spec: props.sync.spec });
+      // Deleting a Sync deletes everything it applied, so installing the agent again with another
+      // first Sync must add that Sync, never prune the earlier one: `capstan.dev/prune: disabled`.
+      new ApiObject(this, 'sync', {
+        apiVersion: SyncType.apiVersion, kind: SyncType.kind,
+        metadata: { name: props.sync.name, namespace, labels, annotations: { [PRUNE_ANNOTATION]: 'disabled' } },
+        spec: props.sync.spec,
+      });
     }
   }
 }

@@ -87,6 +87,7 @@ export async function runBootstrap(opts: BootstrapOptions): Promise<number> {
     const manifests = chart.toJson().map((object: Record<string, unknown>, index: number) => ({ object: object as never, source: { file: 'capstan bootstrap', index, line: 1 } }));
     const rm = new engine.ResourceManager(client, { defaultNamespace: opts.namespace });
     say(`installing the sync agent in namespace ${opts.namespace}`);
+    await keepEarlierSyncs(client, { group: SyncType.group, version: SyncType.version, resource: SyncType.plural, namespace: opts.namespace }, engine.Annotations);
     const result = await rm.sync(manifests, new engine.ConfigMapInventory(client, INSTALL_INVENTORY, opts.namespace), {
       prune: true,
       wait: true,
@@ -144,5 +145,21 @@ async function waitReady(client: import('../../k8s/index.js').KubeClient, ref: i
     if (stalled) throw new Error(`Sync ${ref.namespace}/${ref.name} is stalled (${stalled.reason}): ${stalled.message}`);
     if (Date.now() > deadline) throw new Error(`Sync ${ref.namespace}/${ref.name} was not Ready within ${Math.round(timeoutMs / 1000)} s${ready ? ` (${ready.reason}: ${ready.message})` : ''}: see \`capstan sync status ${ref.name} -n ${ref.namespace}\` and the agent's logs`);
     await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * An install made before Syncs carried `capstan.dev/prune: disabled` recorded its first Sync in the
+ * install inventory, so installing with another first Sync would prune it, and with it everything
+ * it applied. Such Syncs get the annotation before the install is applied.
+ */
+async function keepEarlierSyncs(client: import('../../k8s/index.js').KubeClient, syncs: import('../../k8s/index.js').ResourceRef, annotations: { prune: string; inventory: string }): Promise<void> {
+  const mark = `ConfigMap/${syncs.namespace}/${INSTALL_INVENTORY}`;
+  // No Sync CRD yet (a first install): nothing to keep.
+  const listed = await client.list(syncs).catch((err: { code?: number }) => (err.code === 404 ? { items: [] } : Promise.reject(err)));
+  for (const sync of listed.items) {
+    const current = sync.metadata.annotations ?? {};
+    if (current[annotations.inventory] !== mark || current[annotations.prune] === 'disabled') continue;
+    await client.patch({ ...syncs, name: sync.metadata.name }, 'merge', { metadata: { annotations: { [annotations.prune]: 'disabled' } } });
   }
 }

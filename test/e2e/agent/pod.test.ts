@@ -97,6 +97,19 @@ describe('the agent as a pod on the local node', () => {
     expect(out.entries.filter((e) => e.action !== 'unchanged')).toEqual([]);
   });
 
+  it('installs a second Sync beside the first without pruning it, and deleting the second takes only what it applied', { timeout: 200_000 }, async () => {
+    await repo.commit('a second app', { 'other/app.yaml': configMap('other', { v: '1' }) });
+    const out = await bootstrap('--name', 'second', '--path', 'other');
+    expect(out).toContain(`Sync ${ns.name}/second is Ready`);
+    expect(await getSync()).toBeDefined();
+    expect(await cm('web')).toBeDefined();
+    expect((await cm('other'))?.data).toEqual({ v: '1' });
+    await ns.client.delete(syncRef(ns.name, 'second'));
+    await eventually('the second Sync and its ConfigMap to be gone', async () => !(await cm('other')) && !(await ns.client.get(syncRef(ns.name, 'second'))), 60_000);
+    expect(await getSync()).toBeDefined();
+    expect(await cm('web')).toBeDefined();
+  });
+
   it('applies a Sync as its ServiceAccount, which the agent may impersonate, once git verified the commit in the pod', { timeout: 120_000 }, async () => {
     const keys = await SigningKeys.create('pod');
     try {
@@ -151,7 +164,7 @@ describe('the agent as a pod on the local node', () => {
     await ns.client.delete(syncRef(ns.name, 'plain'));
   });
 
-  it('has one writer among two replicas, and the standby takes over when the leader is killed', { timeout: 200_000 }, async () => {
+  it('has one writer among two replicas, and another replica takes over when the leader is killed', { timeout: 200_000 }, async () => {
     type Pod = KubeObject & { status?: { podIP?: string; conditions?: { type: string; status: string }[] } };
     const pods = async () => (await ns.client.list<Pod>({ group: '', version: 'v1', resource: 'pods', namespace: ns.name }, { labelSelector: 'app.kubernetes.io/name=capstan-agent' })).items
       .filter((p) => !p.metadata.deletionTimestamp && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
@@ -178,10 +191,14 @@ describe('the agent as a pod on the local node', () => {
     expect(standbyMetrics).toMatch(/^leader_election_master_status\{name="capstan-agent-leader"\} 0$/m);
 
     await ns.client.delete({ group: '', version: 'v1', resource: 'pods', namespace: ns.name, name: leader!.metadata.name }, { gracePeriodSeconds: 0 });
-    await eventually('the standby to take the lease', async () => (await holder()) === standby.metadata.name, 60_000);
+    // The standby or the leader's replacement pod, whichever asks first once the Lease expires.
+    const successor = await eventually('another replica to take the lease', async () => {
+      const name = await holder();
+      return name && name !== leaderName ? (await pods()).find((p) => p.metadata.name === name) : undefined;
+    }, 60_000);
     const sixth = await repo.commit('v6', { 'dist/app.yaml': configMap('web', { v: '6' }) });
     await appliedAt(sixth);
     expect((await cm('web'))?.data).toEqual({ v: '6' });
-    expect(syncReconciles(await metrics(standby))).toBeGreaterThan(0);
+    expect(syncReconciles(await metrics(successor))).toBeGreaterThan(0);
   });
 });
