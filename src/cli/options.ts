@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 
 /** Options every command that talks to a cluster takes, as kubectl spells them. */
 export interface ClusterOptions {
@@ -23,3 +23,19 @@ export function parseOutput(output: string | undefined): boolean {
 }
 
 export { isDuration, parseDuration } from '../k8s/index.js';
+
+/**
+ * `--leader-elect [enabled]`, also read from CAPSTAN_LEADER_ELECTION. It takes a value so that
+ * `CAPSTAN_LEADER_ELECTION=false` turns leader election off: a plain flag read from the
+ * environment is on whatever the variable holds.
+ */
+export function leaderElectOption(): Option {
+  return new Option('--leader-elect [enabled]', 'take a Lease before reconciling (true or false)').env('CAPSTAN_LEADER_ELECTION');
+}
+
+/** Whether `--leader-elect` asks for leader election: the bare flag or `true`; `false` or unset is off, anything else an error. */
+export function leaderElectEnabled(value: boolean | string | undefined): boolean {
+  if (value === undefined || value === false || value === 'false') return false;
+  if (value === true || value === 'true') return true;
+  throw new Error(`--leader-elect / CAPSTAN_LEADER_ELECTION is "${value}": use true or false`);
+}

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Command, Option } from 'commander';
+import { leaderElectEnabled, leaderElectOption } from '../options.js';
 import { projectRoot } from '../../devcluster/paths.js';
 
 /**
@@ -33,13 +34,13 @@ export function registerOperatorCommand(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig to use instead of KUBECONFIG or in-cluster config')
     .option('--context <name>', 'kubeconfig context')
     .addOption(new Option('--namespace <ns>', 'watch only this namespace (empty: all)').env('CAPSTAN_WATCH_NAMESPACE'))
-    .addOption(new Option('--leader-elect', 'take a Lease before reconciling').env('CAPSTAN_LEADER_ELECTION'))
+    .addOption(leaderElectOption())
     .addOption(new Option('--lease <name>', 'Lease name for leader election').env('CAPSTAN_LEADER_ELECTION_LEASE'))
     .addOption(new Option('--lease-namespace <ns>', 'namespace of the Lease (default: the pod\'s, or --namespace)').env('POD_NAMESPACE'))
     .addOption(new Option('--port <port>', '/metrics, /healthz and /readyz port').env('CAPSTAN_PORT').default('8080'))
     .action(async (name: string, opts: { operators?: string; kubeconfig?: string; context?: string; namespace?: string; leaderElect?: boolean | string; lease?: string; leaseNamespace?: string; port: string }) => {
       const file = findOperators(opts.operators);
-      const [{ importAppModule }, { KubeClient }, { Manager }] = await Promise.all([
+      const [{ importAppModule }, { KubeClient }, { Manager, RuntimeMetrics }] = await Promise.all([
         import('../../constructs/synth/load-app.js'),
         import('../../k8s/index.js'),
         import('../../controller/index.js'),
@@ -47,13 +48,15 @@ export function registerOperatorCommand(program: Command): void {
       const module = (await importAppModule(file)) as { operators?: Record<string, (manager: InstanceType<typeof Manager>) => void> };
       const register = module.operators?.[name];
       if (!register) throw new Error(`${file} has no operator "${name}" (it has: ${Object.keys(module.operators ?? {}).join(', ') || 'none'})`);
-      const client = KubeClient.connect({ kubeconfig: opts.kubeconfig, context: opts.context });
+      const metrics = new RuntimeMetrics();
+      const client = KubeClient.connect({ kubeconfig: opts.kubeconfig, context: opts.context }, metrics.requests);
       const namespace = opts.namespace || undefined;
-      const leaderElect = opts.leaderElect === true || opts.leaderElect === 'true';
+      const leaderElect = leaderElectEnabled(opts.leaderElect);
       const leaseNamespace = opts.leaseNamespace || namespace || client.defaultNamespace;
       const manager = new Manager({
         client,
         name,
+        metrics,
         namespace,
         port: Number(opts.port),
         leaderElection: leaderElect ? { namespace: leaseNamespace, ...(opts.lease ? { name: opts.lease } : {}) } : false,
