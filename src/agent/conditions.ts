@@ -1,5 +1,6 @@
 import { ApplyError, InventoryError, ManifestError, WaitError, keyOf, type ObjectRef } from '../apply/index.js';
 import type { ConditionInput } from '../controller/index.js';
+import { isApiError } from '../k8s/index.js';
 import { CredentialsError } from './git/auth.js';
 import { UnsafePathError } from './git/paths.js';
 import { redact } from './git/redact.js';
@@ -19,6 +20,8 @@ export const SyncReason = {
   DependencyNotReady: 'DependencyNotReady',
   ValidationFailed: 'ValidationFailed',
   ApplyFailed: 'ApplyFailed',
+  /** The API server's authorization refused a read, dry-run, apply or delete: granting the right fixes it, no new commit needed. */
+  Forbidden: 'Forbidden',
   HealthCheckFailed: 'HealthCheckFailed',
   PruneFailed: 'PruneFailed',
 } as const;
@@ -63,6 +66,9 @@ export function classifyFailure(err: unknown, desired: readonly ObjectRef[], sec
   if (err instanceof DependencyNotReadyError) return { reason: SyncReason.DependencyNotReady, message: text(message), stalled: false };
   if (err instanceof ManifestError || err instanceof UnsafePathError || err instanceof EmptyRevisionError || err instanceof InvalidRangeError) {
     return { reason: SyncReason.ValidationFailed, message: text(message), stalled: true };
+  }
+  if (isApiError(err, 403) || (err instanceof ApplyError && err.failures.some((f) => f.reason === 'Forbidden'))) {
+    return { reason: SyncReason.Forbidden, message: text(message), stalled: false };
   }
   if (err instanceof ApplyError) {
     if (err.cause instanceof WaitError) return { reason: SyncReason.HealthCheckFailed, message: text(message), stalled: false };

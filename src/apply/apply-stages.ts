@@ -2,7 +2,7 @@ import { objectRef, type KubeObject, type ResourceMapping } from '../k8s/index.j
 import type { ChangeSetEntry } from './changeset.js';
 import { serverMessage } from './conflicts.js';
 import type { Engine } from './engine.js';
-import { ApplyError, type ObjectFailure } from './errors.js';
+import { ApplyError, failureReason, type ObjectFailure } from './errors.js';
 import { fetchLive, type MappedRef } from './fetch.js';
 import type { InventoryLock } from './inventory.js';
 import { describeManifest, isCRD } from './objects.js';
@@ -81,7 +81,7 @@ async function write(engine: Engine, members: PlannedItem[], run: StageRun, writ
       done.set(item.key, entry);
       run.onEvent?.({ type: 'object', entry });
     } catch (err) {
-      failures.push({ object: describeManifest(item.manifest, item.ref), message: withHints(serverMessage(err), item), ref: item.ref });
+      failures.push({ object: describeManifest(item.manifest, item.ref), message: withHints(serverMessage(err), item), ref: item.ref, reason: failureReason(err) });
     }
   });
   // Reported as each was written; recorded in the stage's order.

@@ -1,3 +1,4 @@
+import { isApiError } from '../k8s/index.js';
 import type { ChangeSet } from './changeset.js';
 import type { ManifestSource, ObjectRef } from './objects.js';
 
@@ -19,8 +20,21 @@ export interface ObjectFailure {
   message: string;
   /** The object, when the failure is about one object of the set. */
   ref?: ObjectRef | undefined;
-  /** What kind of refusal, when the caller can offer a way past it: a field another applier owns, or an object another inventory owns. */
-  reason?: 'FieldConflict' | 'OwnedElsewhere' | undefined;
+  /**
+   * What kind of refusal, when the caller can offer a way past it: a field another applier owns,
+   * an object another inventory owns, or a request the API server's authorization refused.
+   */
+  reason?: FailureReason | undefined;
+}
+
+/** Refusals a caller can name a way past: see {@link ObjectFailure.reason}. */
+export type FailureReason = 'FieldConflict' | 'OwnedElsewhere' | 'Forbidden';
+
+/** The reason of a failure the API server or the engine raised: `Forbidden` for a 403, `FieldConflict` for a field another applier owns. */
+export function failureReason(err: unknown): FailureReason | undefined {
+  if (err instanceof FieldConflictError) return 'FieldConflict';
+  if (isApiError(err, 403)) return 'Forbidden';
+  return undefined;
 }
 
 /**

@@ -2,7 +2,7 @@ export { Annotations, annotation, pruneDisabled } from './annotations.js';
 export type { ApplyEvent } from './apply-stages.js';
 export { hasChanges, summarize, type Action, type ChangeSet, type ChangeSetEntry } from './changeset.js';
 export type { Engine } from './engine.js';
-export { ApplyError, FieldConflictError, InventoryError, ManifestError, OwnershipError, type ObjectFailure } from './errors.js';
+export { ApplyError, FieldConflictError, InventoryError, ManifestError, OwnershipError, failureReason, type FailureReason, type ObjectFailure } from './errors.js';
 export { computeHealth, type Health, type HealthStatus } from './health.js';
 export { decodeInventory, encodeInventory, heldByCaller, type InventoryLock, type InventoryStore, type LockOptions } from './inventory.js';
 export { ConfigMapInventory, INVENTORY_LABEL, MAX_RECORD_BYTES } from './inventory-configmap.js';

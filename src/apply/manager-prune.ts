@@ -2,7 +2,7 @@ import { objectRef, type KubeObject } from '../k8s/index.js';
 import type { ChangeSet, ChangeSetEntry } from './changeset.js';
 import { serverMessage } from './conflicts.js';
 import type { Engine } from './engine.js';
-import { ApplyError, type ObjectFailure } from './errors.js';
+import { ApplyError, failureReason, type ObjectFailure } from './errors.js';
 import { fetchLive, type MappedRef } from './fetch.js';
 import { foreignCustomResources, foreignInNamespace, listSome } from './foreign.js';
 import { describeRef, groupOf, keyOf, type ObjectRef } from './objects.js';
@@ -96,7 +96,7 @@ export async function prune(engine: Engine, previous: ObjectRef[], desired: Obje
       const m = batch[n]!;
       if (r.status === 'fulfilled') entries.push(r.value);
       else {
-        failures.push({ object: describeRef(m.ref), message: `delete failed: ${serverMessage(r.reason)}` });
+        failures.push({ object: describeRef(m.ref), message: `delete failed: ${serverMessage(r.reason)}`, ref: m.ref, reason: failureReason(r.reason) });
         entries.push({ ref: m.ref, action: 'failed', message: `delete failed: ${serverMessage(r.reason)}` });
         retained.push(m.ref);
       }

@@ -1,7 +1,7 @@
 import { adoptRequested } from './annotations.js';
 import type { ChangeSetEntry } from './changeset.js';
 import type { Engine } from './engine.js';
-import { ApplyError, FieldConflictError, type ObjectFailure } from './errors.js';
+import { ApplyError, failureReason, type ObjectFailure } from './errors.js';
 import { evaluate, type Evaluation } from './evaluate.js';
 import { fetchLive } from './fetch.js';
 import { buildItems, type Item } from './items.js';
@@ -107,7 +107,7 @@ export async function evaluateItems(engine: Engine, items: PlannedItem[], force:
   results.forEach((r, i) => {
     const item = items[i]!;
     if (r.status === 'fulfilled') item.evaluation = r.value;
-    else failures.push({ object: describeManifest(item.manifest, item.ref), message: withHints((r.reason as Error).message, item), ref: item.ref, reason: r.reason instanceof FieldConflictError ? 'FieldConflict' : undefined });
+    else failures.push({ object: describeManifest(item.manifest, item.ref), message: withHints((r.reason as Error).message, item), ref: item.ref, reason: failureReason(r.reason) });
   });
   return failures;
 }

@@ -7,6 +7,7 @@ import { UnsafePathError } from '../../../src/agent/git/paths.js';
 import { GitError } from '../../../src/agent/git/run.js';
 import { RevisionNotFoundError } from '../../../src/agent/git/source.js';
 import { EmptyRevisionError } from '../../../src/agent/render.js';
+import { ApiError } from '../../../src/k8s/index.js';
 import { DependencyNotReadyError } from '../../../src/agent/conditions.js';
 import { InvalidRangeError } from '../../../src/agent/git/tags.js';
 import { VerificationError } from '../../../src/agent/git/verify-error.js';
@@ -55,6 +56,8 @@ describe('failure reasons', () => {
     ['a dry-run refusal', new ApplyError('1 object(s) failed validation', [{ object: 'Deployment/shop/web (dist/app.yaml, document 1, line 7)', message: 'spec.selector: Required', ref: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web' } }], false), 'ValidationFailed', true],
     ['a health timeout', new ApplyError('waiting for health', [], true, { cause: new WaitError('timed out', { entries: [] }) }), 'HealthCheckFailed', false],
     ['a failed prune', new ApplyError('1 object(s) could not be pruned', [{ object: 'ConfigMap/shop/old', message: 'forbidden', ref: cm('old') }], true), 'PruneFailed', false],
+    ['a dry-run the ServiceAccount may not make', new ApplyError('1 object(s) failed validation', [{ object: 'ConfigMap/shop/a', message: 'configmaps "a" is forbidden', ref: cm('a'), reason: 'Forbidden' }], false), 'Forbidden', false],
+    ['a read the agent may not make', new ApiError('GET', '/api/v1/namespaces/shop/configmaps/a', 403, undefined, 'forbidden'), 'Forbidden', false],
     ['a failed write of a desired object', new ApplyError('apply failed', [{ object: 'ConfigMap/shop/a', message: 'forbidden', ref: cm('a') }], true), 'ApplyFailed', false],
   ])('reads %s as %s', (_what, err, reason, stalled) => {
     const failure = classifyFailure(err, [cm('a')]);
