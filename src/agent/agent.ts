@@ -2,7 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SyncType } from '../constructs/schema/index.js';
 import type { Manager } from '../controller/index.js';
-import { secretData } from './credentials.js';
+import { secretData, secretsOf } from './credentials.js';
 import { GitSource, type SourceLimits } from './git/source.js';
 import { AgentMetrics } from './metrics.js';
 import { SyncController } from './sync-controller.js';
@@ -44,7 +44,7 @@ export function registerAgent(manager: Manager, options: AgentOptions = {}): Age
       if (!cached) return undefined;
       const sync = SyncType.view(cached);
       const secret = sync.spec.webhook?.secretRef.name;
-      const token = secret ? (await secretData(manager.client, namespace, secret, 'spec.webhook.secretRef'))['token'] : undefined;
+      const token = secret ? (await secretData(secretsOf(manager.client), namespace, secret, 'spec.webhook.secretRef'))['token'] : undefined;
       return { token: token || undefined, branch: sync.spec.revision || sync.spec.ref.commit || sync.spec.ref.tag || sync.spec.ref.semver ? undefined : sync.spec.ref.branch ?? 'main' };
     },
   });

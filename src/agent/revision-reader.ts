@@ -1,6 +1,6 @@
 import type { Manifest } from '../apply/index.js';
 import type { KubeClient } from '../k8s/index.js';
-import { syncCredentials } from './credentials.js';
+import { secretsOf, syncCredentials, type SecretGetter } from './credentials.js';
 import { anonymous, type GitAuth } from './git/auth.js';
 import type { Commit, GitReference, GitSource, ResolvedReference } from './git/source.js';
 import { renderFiles } from './render.js';
@@ -36,6 +36,8 @@ export interface RevisionRequest {
   timeoutMs: number;
   /** Called with the commit as soon as it is known, before it is fetched, checked or rendered. */
   onResolved?: (sha: string) => void;
+  /** Whether the commit is applied and nothing drifted since: then it is not fetched or rendered again. */
+  upToDate?: (sha: string) => boolean;
 }
 
 /** A revision ready to apply: its commit, the tag it came by, and its manifests. */
@@ -55,8 +57,12 @@ export class RevisionReader {
   private readonly answers = new Map<string, RemoteAnswer>();
   private readonly verifier: RevisionVerifier;
 
-  constructor(private readonly client: KubeClient, private readonly source: GitSource) {
+  private readonly secrets: SecretGetter;
+
+  /** `secrets` reads the git credentials; by default with a GET each time. */
+  constructor(client: KubeClient, private readonly source: GitSource, secrets?: SecretGetter) {
     this.verifier = new RevisionVerifier(client, source);
+    this.secrets = secrets ?? secretsOf(client);
   }
 
   /** Forgets what the remote answered for `key`, so the next read asks again. */
@@ -64,12 +70,16 @@ export class RevisionReader {
     this.answers.delete(key);
   }
 
-  /** Reads the revision. `onAuth` gets the Sync's git credentials as soon as they are read, so that the caller can redact their values from any error. */
-  async read(request: RevisionRequest, onAuth: (auth: GitAuth) => void = () => undefined): Promise<Revision> {
+  /**
+   * Reads the revision, or returns `undefined` when `request.upToDate` says its commit needs
+   * nothing. `onAuth` gets the Sync's git credentials as soon as they are read, so that the caller
+   * can redact their values from any error.
+   */
+  async read(request: RevisionRequest, onAuth: (auth: GitAuth) => void = () => undefined): Promise<Revision | undefined> {
     const { key, namespace, spec, timeoutMs } = request;
     let auth: GitAuth = anonymous;
     try {
-      auth = await syncCredentials(this.client, namespace, spec.secretRef);
+      auth = await syncCredentials(this.secrets, namespace, spec.secretRef);
       onAuth(auth);
       const question = JSON.stringify([spec.url, spec.ref]);
       const answer = this.answers.get(key);
@@ -79,6 +89,7 @@ export class RevisionReader {
         this.answers.set(key, { askedAt: Date.now(), resolved, question });
       } else resolved = answer.resolved;
       request.onResolved?.(resolved.sha);
+      if (request.upToDate?.(resolved.sha)) return undefined;
       // A semver range is fetched as the tag it picked.
       const ref: GitReference = spec.ref.semver ? { tag: resolved.tag } : spec.ref;
       const commit = await this.source.fetch(spec.url, resolved.sha, ref, auth, timeoutMs);

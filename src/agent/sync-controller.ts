@@ -13,11 +13,27 @@ import { changeCounts, changedAnything, describeRevision, recordHistory, type Hi
 import { SyncStatusInventory, ungroupInventory } from './inventory-status.js';
 import type { AgentMetrics } from './metrics.js';
 import { RevisionReader, type Revision } from './revision-reader.js';
+import { SecretWatch } from './secret-watch.js';
 
 /** The agent's field manager: the same as `capstan apply`'s, as every Capstan deployer writes with it. */
 export const AGENT_FIELD_MANAGER = 'capstan';
 /** A failed fetch is tried again after at most this long, whatever the interval. */
 const FETCH_RETRY_MS = 10_000;
+/**
+ * However quiet the drift watch is, every object of a Sync is read and compared again after this
+ * many intervals: a backstop for a change that no watch event reported (a write by another
+ * applier under the agent's own field manager).
+ */
+const FULL_RESYNC_INTERVALS = 10;
+
+/** What the last successful reconcile of a Sync applied, so an interval reconcile with nothing new can stop early. */
+interface Applied {
+  sha: string;
+  generation: number | undefined;
+  /** When every object was last read and compared (epoch ms). */
+  comparedAt: number;
+  inventory: ObjectRef[];
+}
 
 /** The user a Sync with `spec.serviceAccountName` applies as. */
 export function serviceAccountUser(namespace: string, name: string): string {
@@ -37,13 +53,22 @@ export class SyncController {
   private readonly reader: RevisionReader;
   private readonly dependencies = new DependencyTracker();
   private readonly impersonated = new Map<string, KubeClient>();
+  private readonly applied = new Map<string, Applied>();
+  /** Syncs with a managed object changed by someone else since their last reconcile began. */
+  private readonly drifted = new Set<string>();
   readonly drift: DriftWatch;
+  /** The Secrets of `spec.secretRef`, watched, so an interval reconcile reads its credentials without a request. */
+  private readonly secrets: SecretWatch;
   private controller: Controller | undefined;
 
   constructor(private readonly manager: Manager, source: GitSource, private readonly metrics: AgentMetrics) {
     this.discovery = new Discovery(manager.client);
-    this.reader = new RevisionReader(manager.client, source);
-    this.drift = new DriftWatch(manager.client, this.discovery, AGENT_FIELD_MANAGER, (ns, name) => this.enqueue(ns, name), manager.logger);
+    this.secrets = new SecretWatch(manager.client, manager.logger);
+    this.reader = new RevisionReader(manager.client, source, this.secrets.get);
+    this.drift = new DriftWatch(manager.client, this.discovery, AGENT_FIELD_MANAGER, (ns, name) => {
+      this.drifted.add(keyOf(ns, name));
+      this.enqueue(ns, name);
+    }, manager.logger);
   }
 
   /** Registers the controller on the manager; a Sync turning Ready or not requeues the Syncs that depend on it. */
@@ -55,6 +80,11 @@ export class SyncController {
       watches: [{ kind: SyncType, map: (obj) => this.dependencies.changed(obj) }],
       reconcile: (req, ctx) => this.reconcile(req, ctx),
     });
+  }
+
+  /** Stops the watches the controller started beside the manager's: managed objects and credentials. */
+  async stop(): Promise<void> {
+    await Promise.all([this.drift.stop(), this.secrets.stop()]);
   }
 
   /** Reconciles a Sync now and asks its remote for a new revision (a webhook, a push). */
@@ -69,6 +99,8 @@ export class SyncController {
 
   private async reconcile(req: Request, ctx: ReconcileContext): Promise<Result | void> {
     const key = keyOf(req.namespace, req.name);
+    if (!ctx.object || isDeleting(ctx.object)) this.applied.delete(key);
+    if (!ctx.object || isDeleting(ctx.object)) this.secrets.retain(key, []);
     if (!ctx.object) {
       this.reader.forget(key);
       this.dependencies.forget(req.namespace ?? '', req.name);
@@ -103,6 +135,7 @@ export class SyncController {
     const interval = parseDuration(spec.interval);
     const timeoutMs = parseDuration(spec.timeout);
     this.dependencies.declare(namespace, name, spec.dependsOn ?? []);
+    this.secrets.retain(key, spec.secretRef && !spec.suspend ? [`${namespace}/${spec.secretRef.name}`] : []);
     if (spec.suspend) {
       await updateStatus(ctx.client, SyncType, latest, [{ type: 'Reconciling', status: 'False', reason: 'Suspended', message: 'spec.suspend is true: nothing is fetched, applied or repaired until it is cleared' }]);
       return;
@@ -135,15 +168,29 @@ export class SyncController {
     // Not a poll: the dependency turning Ready requeues this Sync; the interval only backs that up.
     if (waiting) return fail(new DependencyNotReadyError(waiting), interval);
 
-    let revision: Revision;
+    let revision: Revision | undefined;
+    const ask = this.forced.delete(key) || (requested !== undefined && requested !== status.lastHandledReconcileAt);
+    const last = this.applied.get(key);
+    this.applied.delete(key);
+    // Taken now: a change reported from here on is handled by the next reconcile.
+    const drifted = this.drifted.delete(key);
+    // Nothing new to do: the commit applied last, the same spec, and no managed object changed
+    // since (every kind watched). The drift watch stands in for reading every object again.
+    const upToDate = (commit: string) =>
+      !ask && !drifted && !!last && last.sha === commit && commit === status.lastAppliedRevision && last.generation === object.metadata.generation &&
+      Date.now() - last.comparedAt < interval * FULL_RESYNC_INTERVALS && last.inventory.every((ref) => this.drift.watching(ref));
+    const readStarted = performance.now();
     try {
-      const ask = this.forced.delete(key) || (requested !== undefined && requested !== status.lastHandledReconcileAt);
       revision = await this.reader.read(
-        { key, namespace, spec: { ...spec, ref }, ask, intervalMs: interval, timeoutMs, onResolved: (resolved) => (sha = resolved) },
+        { key, namespace, spec: { ...spec, ref }, ask, intervalMs: interval, timeoutMs, onResolved: (resolved) => (sha = resolved), upToDate },
         (auth: GitAuth) => (secrets = auth.secrets),
       );
     } catch (err) {
       return fail(err, Math.min(interval, FETCH_RETRY_MS));
+    }
+    if (!revision) {
+      this.applied.set(key, last!);
+      return { requeueAfter: interval };
     }
     const { commit, manifests } = revision;
     sha = commit.sha;
@@ -154,10 +201,12 @@ export class SyncController {
     if (isNew && sha !== status.lastAttemptedRevision) {
       latest = await updateStatus(ctx.client, SyncType, latest, progressingConditions(described), { lastAttemptedRevision: sha });
     }
+    const readMs = Math.round(performance.now() - readStarted);
     const inventory = new SyncStatusInventory(ctx.client, namespace, name);
     const client = this.clientFor(namespace, spec.serviceAccountName, ctx.client);
     const engine = new ResourceManager(client, { fieldManager: AGENT_FIELD_MANAGER, defaultNamespace: spec.targetNamespace ?? namespace, discovery: this.discovery });
     let result;
+    const syncStarted = performance.now();
     try {
       result = await engine.sync(manifests, inventory, { prune: spec.prune, wait: spec.wait, timeoutMs, allowEmpty: spec.allowEmpty, lockWaitMs: 0 });
     } catch (err) {
@@ -165,6 +214,7 @@ export class SyncController {
       return fail(err, Math.min(interval, FETCH_RETRY_MS), manifests);
     }
     latest = inventory.latest ?? latest;
+    const syncMs = Math.round(performance.now() - syncStarted);
     await this.watchForDrift(result.inventory, ctx);
 
     const counts = changeCounts(result);
@@ -185,7 +235,9 @@ export class SyncController {
     if (!isNew && counts.created + counts.configured > 0) this.metrics.driftCorrections.inc({ namespace, name }, counts.created + counts.configured);
     if (counts.deleted > 0) this.metrics.prunes.inc({ namespace, name }, counts.deleted);
     this.metrics.applied(namespace, name, sha);
-    ctx.log.info('reconciled', { revision: sha, ...counts });
+    this.applied.set(key, { sha, generation: object.metadata.generation, comparedAt: Date.now(), inventory: result.inventory });
+    // Where the time went: reading the revision (ask, fetch, verify, render) and the engine's sync.
+    ctx.log.info('reconciled', { revision: sha, ...counts, readMs, syncMs });
     return { requeueAfter: interval };
   }
 

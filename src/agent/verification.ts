@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { KubeClient } from '../k8s/index.js';
-import { secretData } from './credentials.js';
+import { secretData, secretsOf } from './credentials.js';
 import { CredentialsError, type GitAuth } from './git/auth.js';
 import { buildKeyring, type Keyring } from './git/keyring.js';
 import type { GitSource, ResolvedReference } from './git/source.js';
@@ -37,7 +37,7 @@ export class RevisionVerifier {
   /** Resolves when the revision is signed as `verify` asks; throws {@link VerificationError} saying which commit and why. */
   async verify(request: VerifyRequest): Promise<void> {
     const { namespace, url, revision, verify } = request;
-    const data = await secretData(this.client, namespace, verify.secretRef.name, 'spec.verify.secretRef').catch((err: unknown) => {
+    const data = await secretData(secretsOf(this.client), namespace, verify.secretRef.name, 'spec.verify.secretRef').catch((err: unknown) => {
       // Without its keys no revision can be trusted: a verification failure, not a fetch failure.
       throw err instanceof CredentialsError ? new VerificationError(err.message) : err;
     });

@@ -38,6 +38,12 @@ export interface AgentInstallProps {
    * @default false
    */
   readonly leastPrivilege?: boolean;
+  /**
+   * Reconcile only the Syncs of this namespace (`capstan agent --namespace`); the agent's rights
+   * stay cluster-wide, as a Sync may apply to any namespace.
+   * @default every namespace
+   */
+  readonly watchNamespace?: string;
   /** The first Sync, in the agent's namespace: its name and spec. @default none */
   readonly sync?: { readonly name: string; readonly spec: SpecOf<typeof SyncType> };
 }
@@ -64,6 +70,7 @@ export class AgentInstall extends Construct {
     const replicas = props.replicas ?? 1;
     if (!Number.isInteger(replicas) || replicas < 1) throw new ConstructPropsError(this, 'replicas', `must be a positive integer, got ${replicas}`);
     if (props.image !== undefined && props.image.trim() === '') throw new ConstructPropsError(this, 'image', 'must not be empty');
+    if (props.watchNamespace !== undefined && props.watchNamespace.trim() === '') throw new ConstructPropsError(this, 'watchNamespace', 'must not be empty: leave it out to reconcile every namespace');
     const image = props.image ?? (this.node.tryGetContext(IMAGE_CONTEXT_KEY) as string | undefined) ?? DEFAULT_OPERATOR_IMAGE;
     const labels = standardLabels(AGENT_NAME, 'sync-agent');
     const selector = { 'app.kubernetes.io/name': AGENT_NAME };
@@ -85,7 +92,8 @@ export class AgentInstall extends Construct {
       // patch: the finalizer that deletes what a Sync applied when it is deleted.
       { apiGroups: [SyncType.group], resources: [SyncType.plural], verbs: ['get', 'list', 'watch', 'patch'] },
       { apiGroups: [SyncType.group], resources: [`${SyncType.plural}/status`], verbs: ['get', 'patch', 'update'] },
-      { apiGroups: [''], resources: ['secrets'], verbs: ['get'] },
+      // list, watch: the git credentials a Sync names are watched (one name each), not read at every interval.
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
       // Whether a deleted Sync's namespace is going too: then a failed prune does not hold it up.
       { apiGroups: [''], resources: ['namespaces'], verbs: ['get'] },
       { apiGroups: ['events.k8s.io'], resources: ['events'], verbs: ['create', 'patch'] },
@@ -124,6 +132,7 @@ export class AgentInstall extends Construct {
                 { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
                 { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
                 { name: 'CAPSTAN_LEADER_ELECTION', value: 'true' },
+                ...(props.watchNamespace ? [{ name: 'CAPSTAN_WATCH_NAMESPACE', value: props.watchNamespace }] : []),
                 { name: 'CAPSTAN_PORT', value: String(OPERATOR_PORT) },
                 { name: 'CAPSTAN_WEBHOOK_PORT', value: String(AGENT_WEBHOOK_PORT) },
                 { name: 'CAPSTAN_GIT_CACHE', value: '/var/cache/capstan/git' },

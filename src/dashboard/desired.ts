@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AGENT_FIELD_MANAGER } from '../agent/sync-controller.js';
-import { syncCredentials } from '../agent/credentials.js';
+import { secretsOf, syncCredentials } from '../agent/credentials.js';
 import { GitSource } from '../agent/git/source.js';
 import { redact } from '../agent/git/redact.js';
 import { renderFiles } from '../agent/render.js';
@@ -82,7 +82,7 @@ export class DesiredState {
     let pending = this.revisions.get(key);
     if (!pending) {
       pending = (async () => {
-        const credentials = await syncCredentials(this.client, sync.metadata.namespace!, spec.secretRef);
+        const credentials = await syncCredentials(secretsOf(this.client), sync.metadata.namespace!, spec.secretRef);
         const auth = { ...credentials, env: withResolve(credentials.env, sync.spec.url, this.hostAliases) };
         try {
           await this.source.fetch(sync.spec.url, sha, sync.spec.ref ?? { branch: 'main' }, auth, FETCH_TIMEOUT_MS);

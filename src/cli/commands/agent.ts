@@ -37,7 +37,7 @@ export function registerAgentCommand(program: Command): void {
         await manager.run();
       } finally {
         await agent.webhooks.close();
-        await agent.controller.drift.stop();
+        await agent.controller.stop();
         client.close();
       }
     });

@@ -29,6 +29,13 @@ describe('AgentInstall', () => {
     expect(objects.find((o) => o.metadata.name === 'capstan:agent:gitops:apply')!.rules).toEqual([{ apiGroups: ['*'], resources: ['*'], verbs: ['*'] }]);
   });
 
+  it('with watchNamespace, reconciles only that namespace, and refuses an empty one', () => {
+    const container = synth({ namespace: 'gitops', watchNamespace: 'team-a' }).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0];
+    expect(container.env).toContainEqual({ name: 'CAPSTAN_WATCH_NAMESPACE', value: 'team-a' });
+    expect(synth({ namespace: 'gitops' }).find((o) => o.kind === 'Deployment')!.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain('CAPSTAN_WATCH_NAMESPACE');
+    expect(() => synth({ watchNamespace: ' ' })).toThrow(/watchNamespace.*must not be empty/);
+  });
+
   it('with leastPrivilege, gives the agent no right to write what repositories hold, only to read it and impersonate', () => {
     const objects = synth({ namespace: 'gitops', leastPrivilege: true });
     expect(objects.filter((o) => o.metadata.name.endsWith(':apply'))).toEqual([]);
