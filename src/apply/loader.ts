@@ -1,6 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isScalar, LineCounter, parseAllDocuments, visit, type Document, type Tags } from 'yaml';
+import { Composer, isScalar, LineCounter, Parser, visit, type Document, type Tags } from 'yaml';
 import type { KubeObject } from '../k8s/index.js';
 import { ManifestError } from './errors.js';
 import type { Manifest, ManifestSource } from './objects.js';
@@ -36,21 +36,17 @@ export async function loadManifests(paths: string[], stdin: () => Promise<string
  */
 export function parseManifests(text: string, file: string): Manifest[] {
   const lines = new LineCounter();
-  const docs = parseAllDocuments(text, {
-    version: '1.1',
-    lineCounter: lines,
-    customTags: kubectlScalars,
-  });
-  if (!Array.isArray(docs)) return [];
+  // One document at a time: a file of a thousand documents never holds a thousand syntax trees.
+  const composer = new Composer({ version: '1.1', customTags: kubectlScalars });
   const out: Manifest[] = [];
-  docs.forEach((doc, index) => {
+  let index = 0;
+  for (const doc of composer.compose(new Parser(lines.addNewLine).parse(text), true, text.length)) {
     const start = doc.contents?.range[0] ?? doc.range[0];
-    const source: ManifestSource = { file, index, line: lines.linePos(start).line };
+    const source: ManifestSource = { file, index: index++, line: lines.linePos(start).line };
     const error = doc.errors[0];
     if (error) {
-      const at = error.linePos?.[0];
-      const where = at ? `line ${at.line}, column ${at.col}` : `line ${source.line}`;
-      throw new ManifestError(source, `invalid YAML at ${where}: ${firstLine(error.message)}`);
+      const at = lines.linePos(error.pos[0]);
+      throw new ManifestError(source, `invalid YAML at line ${at.line}, column ${at.col}: ${firstLine(error.message)}`);
     }
     let value: unknown;
     try {
@@ -58,10 +54,10 @@ export function parseManifests(text: string, file: string): Manifest[] {
     } catch (err) {
       throw new ManifestError(source, `cannot read the document: ${(err as Error).message}`);
     }
-    if (value === null || value === undefined) return;
+    if (value === null || value === undefined) continue;
     const hints = yaml11Hints(doc, lines);
     for (const object of flattenList(value, source)) out.push(hints.length ? { object, source, hints } : { object, source });
-  });
+  }
   return out;
 }
 
