@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 
 /** Median of a list of numbers. */
 export function median(values: number[]): number {
@@ -35,3 +36,18 @@ export function groupProcesses(pgid: number): { pid: number; name: string }[] {
 
 /** Formats milliseconds as seconds with one decimal. */
 export const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+/** kubectl from the dev cluster's binary cache, else the one on PATH. */
+export function findKubectl(): string {
+  const root = '/root/.cache/capstan/bin';
+  for (const d of fs.existsSync(root) ? fs.readdirSync(root) : []) {
+    if (!d.endsWith('.partial') && fs.existsSync(path.join(root, d, 'kubectl'))) return path.join(root, d, 'kubectl');
+  }
+  return 'kubectl';
+}
+
+/** The value at percentile `p` (nearest rank). */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}

@@ -10,11 +10,12 @@
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { KubeClient, loadKubeConfig } from '../../src/k8s/index.js';
+import { findKubectl, median } from '../lib.js';
 import { generateSet } from './generate.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -38,14 +39,6 @@ interface Tool {
 }
 
 interface Sample { first: number; noop: number; diff: number; firstWrites: number; noopWrites: number }
-
-function findKubectl(): string {
-  const root = '/root/.cache/capstan/bin';
-  for (const d of existsSync(root) ? readdirSync(root) : []) {
-    if (!d.endsWith('.partial') && existsSync(join(root, d, 'kubectl'))) return join(root, d, 'kubectl');
-  }
-  return 'kubectl';
-}
 
 /** Bundles our code of the two commands (dependencies stay in node_modules), as a compiled CLI runs. */
 function buildCli(): string {
@@ -97,12 +90,6 @@ function changed(before: Map<string, string>, after: Map<string, string>): numbe
   let n = 0;
   for (const [k, v] of after) if (before.get(k) !== v) n++;
   return n;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 }
 
 // A keep-alive socket the server closed can surface as a stray rejection; report it, keep going.
