@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/k8s/index.js';
 import { eventually, useNamespace } from '../harness.js';
-import { condition, configMap, installSyncCrd, startAgent, syncRef, TestRepository, type SyncObject } from './helpers.js';
+import { condition, configMap, installSyncCrd, startPodAgent, syncRef, TestRepository, type PodAgent, type SyncObject } from './helpers.js';
 
 const ns = useNamespace('agent-access');
 const repo = new TestRepository();
-let agent: Awaited<ReturnType<typeof startAgent>>;
+let agent: PodAgent;
 
 const cm = (name: string) => ns.client.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'configmaps', namespace: ns.name, name });
 const getSync = (name: string) => ns.client.get<SyncObject>(syncRef(ns.name, name));
@@ -15,14 +15,14 @@ async function createSync(name: string, spec: Record<string, unknown>): Promise<
   await ns.client.create(syncRef(ns.name), {
     apiVersion: 'capstan.dev/v1alpha1', kind: 'Sync', metadata: { name, namespace: ns.name },
     // A long interval: whatever happens before it comes from a watch or a retry, not the poll.
-    spec: { url: repo.url(), interval: '1h', timeout: '1m', secretRef: { name: 'git' }, ...spec },
+    spec: { url: repo.url('host.capstan.internal'), interval: '1h', timeout: '1m', secretRef: { name: 'git' }, ...spec },
   });
 }
 
 beforeAll(async () => {
   await installSyncCrd(ns.client);
-  await repo.start();
-  agent = await startAgent(ns.name);
+  await repo.start('0.0.0.0');
+  agent = await startPodAgent(ns.client, ns.name);
   await ns.client.create({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, {
     apiVersion: 'v1', kind: 'Secret', metadata: { name: 'git' }, type: 'kubernetes.io/basic-auth', stringData: { username: 'capstan', password: repo.password },
   });
@@ -47,6 +47,7 @@ describe('spec.serviceAccountName', () => {
       return condition(s, 'Ready')?.status === 'False' ? s : undefined;
     }, 30_000);
     const message = condition(sync, 'Ready')?.message ?? '';
+    expect(condition(sync, 'Ready')?.reason).toBe('Forbidden');
     expect(message).toContain(`User "system:serviceaccount:${ns.name}:deployer" cannot`);
     expect(message).toMatch(/configmaps "restricted" is forbidden|cannot (get|list|patch) resource "configmaps"/);
     expect(sync.status?.lastAppliedRevision).toBeUndefined();

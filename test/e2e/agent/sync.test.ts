@@ -5,16 +5,17 @@ import { cliCommand } from '../../../src/devcluster/index.js';
 import { hmacSha256 } from '../../../src/agent/index.js';
 import type { KubeObject } from '../../../src/k8s/index.js';
 import { eventually, kubeconfigPath, useNamespace } from '../harness.js';
-import { condition, configMap, installSyncCrd, reconciles, startAgent, syncRef, TestRepository, type SyncObject } from './helpers.js';
+import { condition, configMap, installSyncCrd, startPodAgent, syncRef, TestRepository, type PodAgent, type SyncObject } from './helpers.js';
 
 const ns = useNamespace('agent-sync');
 const repo = new TestRepository();
 const token = 'webhook-token-0123456789';
-let agent: Awaited<ReturnType<typeof startAgent>>;
+let agent: PodAgent;
 let applied = '';
 
 const cm = (name: string) => ns.client.get<KubeObject & { data?: Record<string, string> }>({ group: '', version: 'v1', resource: 'configmaps', namespace: ns.name, name });
 const getSync = () => ns.client.get<SyncObject>(syncRef(ns.name, 'app'));
+const reconciles = async () => (await agent.metrics()).reconciles();
 
 /** `capstan sync …` against this file's namespace; resolves its standard output. */
 async function capstanSync(...args: string[]): Promise<string> {
@@ -24,7 +25,7 @@ async function capstanSync(...args: string[]): Promise<string> {
 
 /** Sends a webhook delivery signed the generic way (or with `headers` as given). */
 async function deliver(headers?: Record<string, string>, body = '{"ref":"refs/heads/main"}'): Promise<number> {
-  const res = await fetch(`http://127.0.0.1:${agent.webhookPort}/hooks/${ns.name}/app`, {
+  const res = await fetch(agent.webhookUrl('app'), {
     method: 'POST',
     headers: headers ?? { 'X-Capstan-Signature': `sha256=${hmacSha256(token, body)}` },
     body,
@@ -54,8 +55,8 @@ async function pushAndFail(message: string, files: Record<string, string | null>
 
 beforeAll(async () => {
   await installSyncCrd(ns.client);
-  await repo.start();
-  agent = await startAgent(ns.name);
+  await repo.start('0.0.0.0');
+  agent = await startPodAgent(ns.client, ns.name);
   const secret = (name: string, type: string, data: Record<string, string>) => ns.client.create({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, {
     apiVersion: 'v1', kind: 'Secret', metadata: { name }, type, stringData: data,
   });
@@ -74,7 +75,7 @@ describe('the sync agent on a real cluster and git server', () => {
     const sha = await repo.commit('two config maps', { 'dist/app.yaml': `${configMap('a', { v: '1' })}---\n${configMap('b', { v: '1' })}` });
     await ns.client.create(syncRef(ns.name), {
       apiVersion: 'capstan.dev/v1alpha1', kind: 'Sync', metadata: { name: 'app', namespace: ns.name },
-      spec: { url: repo.url(), interval: '1h', timeout: '1m', secretRef: { name: 'git' }, webhook: { secretRef: { name: 'hook' } } },
+      spec: { url: repo.url('host.capstan.internal'), interval: '1h', timeout: '1m', secretRef: { name: 'git' }, webhook: { secretRef: { name: 'hook' } } },
     });
     const sync = await eventually('the Sync to be Ready', async () => {
       const s = await getSync();
@@ -114,11 +115,35 @@ describe('the sync agent on a real cluster and git server', () => {
     await new Promise((r) => setTimeout(r, 1500)); // let the drift repair's own echo settle
     const before = await getSync();
     const cmBefore = await cm('a');
-    const count = await reconciles(agent.manager);
+    const count = await reconciles();
     expect(await deliver()).toBe(202);
-    await eventually('the triggered reconcile to finish', async () => (await reconciles(agent.manager)) > count, 15_000);
+    await eventually('the triggered reconcile to finish', async () => (await reconciles()) > count, 15_000);
     expect((await getSync())?.metadata.resourceVersion).toBe(before?.metadata.resourceVersion);
     expect((await cm('a'))?.metadata.resourceVersion).toBe(cmBefore?.metadata.resourceVersion);
+  });
+
+  it('sends no request but its watches and Lease at an interval reconcile that finds the commit applied and nothing drifted, and still repairs drift', async () => {
+    await ns.client.patch(syncRef(ns.name, 'app'), 'merge', { spec: { interval: '2s' } });
+    // The spec change is reconciled in full; the ones after it come from the interval.
+    await eventually('the new interval to be reconciled', async () => {
+      const s = await getSync();
+      return s?.status?.observedGeneration === s?.metadata.generation;
+    }, 15_000);
+    const count = await reconciles();
+    await eventually('one reconcile after the spec change', async () => (await reconciles()) > count, 15_000);
+    const before = await agent.metrics();
+    const after = await eventually('three interval reconciles', async () => {
+      const now = await agent.metrics();
+      return now.reconciles() >= before.reconciles() + 3 ? now : undefined;
+    }, 20_000);
+    // The remote is asked each time; the git Secret comes from its watch, and nothing is read, compared or written.
+    const sent = Object.entries(after.requestsBesidesWatchesAndLease()).filter(([what, n]) => n !== (before.requestsBesidesWatchesAndLease()[what] ?? 0));
+    expect(sent).toEqual([]);
+
+    const ref = { group: '', version: 'v1', resource: 'configmaps', namespace: ns.name, name: 'a' };
+    await ns.client.patch(ref, 'merge', { data: { v: 'edited again' } }, { fieldManager: 'kubectl-edit' });
+    await eventually('the edit to be reverted', async () => (await cm('a'))?.data?.['v'] === '2', 15_000);
+    await ns.client.patch(syncRef(ns.name, 'app'), 'merge', { spec: { interval: null } });
   });
 
   it.each([
@@ -173,7 +198,7 @@ describe('the sync agent on a real cluster and git server', () => {
     expect(condition(sync, 'Ready')?.message).toMatch(/ls-remote|connect|refused/i);
     expect((await cm('a'))?.data).toEqual({ v: '3' });
 
-    await repo.start();
+    await repo.start('0.0.0.0');
     const recovered = await pushAndApply('remote is back', { 'dist/app.yaml': `${configMap('a', { v: '4' })}---\n${configMap('c', { v: '1' })}` });
     expect(condition(recovered, 'Ready')?.reason).toBe('ReconciliationSucceeded');
     expect((await cm('a'))?.data).toEqual({ v: '4' });
@@ -188,6 +213,7 @@ describe('the sync agent on a real cluster and git server', () => {
     const n = Number((await cm('a'))?.data?.['v'] ?? 0) + 1;
     const sha = await repo.commit(`v${n}`, { 'dist/app.yaml': `${configMap('a', { v: String(n) })}---\n${configMap('c', { v: '1' })}` });
     const body = JSON.stringify({ ref: 'refs/heads/main', after: sha });
+    const rejected = (await agent.metrics()).sum('capstan_sync_webhook_rejections_total');
     expect(await deliver({ 'X-Capstan-Signature': `sha256=${hmacSha256('wrong-token', body)}` }, body)).toBe(401);
     expect(await deliver({ 'X-Hub-Signature-256': 'sha256=00' }, body)).toBe(401);
     expect(await deliver({}, body)).toBe(401);
@@ -195,8 +221,7 @@ describe('the sync agent on a real cluster and git server', () => {
     expect((await getSync())?.status?.lastAppliedRevision).not.toBe(sha);
     expect(await deliver(sign(body), body)).toBe(202);
     await eventually(`commit ${sha.slice(0, 8)} applied`, async () => (await getSync())?.status?.lastAppliedRevision === sha, 20_000);
-    const rejected = await agent.manager.metrics.registry.getSingleMetric('capstan_sync_webhook_rejections_total')!.get();
-    expect(rejected.values.reduce((sum, v) => sum + v.value, 0)).toBeGreaterThanOrEqual(3);
+    expect((await agent.metrics()).sum('capstan_sync_webhook_rejections_total') - rejected).toBe(3);
   });
 
   it('rolls back with `capstan sync rollback`, holds later pushes while pinned, and follows the branch again after `unpin`', async () => {

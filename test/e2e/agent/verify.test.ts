@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../src/k8s/index.js';
 import { SigningKeys, type GitSigning } from '../../fixtures/signing-keys.js';
 import { eventually, useNamespace } from '../harness.js';
-import { condition, configMap, installSyncCrd, startAgent, syncRef, TestRepository, type SyncObject } from './helpers.js';
+import { condition, configMap, installSyncCrd, startPodAgent, syncRef, TestRepository, type PodAgent, type SyncObject } from './helpers.js';
 
 const ns = useNamespace('agent-verify');
 const repo = new TestRepository();
-let agent: Awaited<ReturnType<typeof startAgent>>;
+let agent: PodAgent;
 let trusted: SigningKeys;
 let stranger: SigningKeys;
 let applied = '';
@@ -17,7 +17,7 @@ const getSync = (name: string) => ns.client.get<SyncObject>(syncRef(ns.name, nam
 async function createSync(name: string, spec: Record<string, unknown>): Promise<void> {
   await ns.client.create(syncRef(ns.name), {
     apiVersion: 'capstan.dev/v1alpha1', kind: 'Sync', metadata: { name, namespace: ns.name },
-    spec: { url: repo.url(), interval: '2s', timeout: '1m', secretRef: { name: 'git' }, ...spec },
+    spec: { url: repo.url('host.capstan.internal'), interval: '2s', timeout: '1m', secretRef: { name: 'git' }, ...spec },
   });
 }
 
@@ -42,8 +42,8 @@ function refused(name: string, sha: string): Promise<SyncObject> {
 beforeAll(async () => {
   [trusted, stranger] = await Promise.all([SigningKeys.create('release'), SigningKeys.create('stranger')]);
   await installSyncCrd(ns.client);
-  await repo.start();
-  agent = await startAgent(ns.name);
+  await repo.start('0.0.0.0');
+  agent = await startPodAgent(ns.client, ns.name);
   const secret = (name: string, data: Record<string, string>) => ns.client.create({ group: '', version: 'v1', resource: 'secrets', namespace: ns.name }, {
     apiVersion: 'v1', kind: 'Secret', metadata: { name }, stringData: data,
   });
