@@ -128,3 +128,19 @@ export function deliveryProblems(producer: NumberedProducer, records: Map<number
   }
   return problems;
 }
+
+/**
+ * Acknowledgements whose value is stored once in the acknowledged partition but at another offset
+ * than the client reported: not a lost write, a misreported offset, listed so a run shows how often
+ * the client does it.
+ */
+export function misreportedOffsets(producer: NumberedProducer, records: Map<number, Map<string, string>>): string[] {
+  const out: string[] = [];
+  for (const a of producer.acks) {
+    const byOffset = records.get(a.partition);
+    if (!byOffset || byOffset.get(a.offset) === a.value) continue;
+    const stored = [...byOffset].find(([, value]) => value === a.value);
+    if (stored) out.push(`${a.value}: reported ${a.partition}/${a.offset}, stored at ${a.partition}/${stored[0]} (${a.partition}/${a.offset} holds ${byOffset.get(a.offset) ?? 'nothing'})`);
+  }
+  return out;
+}
