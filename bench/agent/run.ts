@@ -32,6 +32,7 @@ const bigRuns = Number(arg('big-runs', '3'));
 const pollRuns = Number(arg('poll-runs', '5'));
 const defaultRuns = Number(arg('default-runs', '3'));
 const firstRuns = Number(arg('first-runs', '3'));
+const driftRuns = Number(arg('drift-runs', '9'));
 const objects = Number(arg('objects', '1000'));
 const change = Number(arg('change', '10'));
 const idleSeconds = Number(arg('idle', '120'));
@@ -242,6 +243,22 @@ try {
   await admin.patch(syncRef(pushNs, 'push'), 'merge', { spec: { interval: null } });
   await sleep(2000);
   const pollDefault = await changes(change, defaultRuns, 'poll');
+
+  // Drift: another field manager edits a managed field (as `kubectl edit` does); timed to the agent's revert.
+  const drift: number[] = [];
+  for (let r = 0; r < driftRuns; r++) {
+    const ref = { group: '', version: 'v1', resource: 'configmaps', namespace: pushNs, name: `cm-${r}` };
+    const want = String(held[r]);
+    const started = performance.now();
+    await admin.patch(ref, 'merge', { data: { v: `edited-${r}` } }, { fieldManager: 'kubectl-edit' });
+    for (;;) {
+      const cm = await admin.get<KubeObject & { data?: Record<string, string> }>(ref);
+      if (cm?.data?.['v'] === want) break;
+      if (performance.now() - started > 120_000) throw new Error(`ConfigMap ${pushNs}/cm-${r}: edit not reverted within 2 minutes; agent log: ${agentLog}`);
+      await sleep(20);
+    }
+    drift.push(performance.now() - started);
+  }
   const end = agentMemory();
 
   const cells = (xs: number[]) => `${ms(median(xs))} (p95 ${ms(percentile(xs, 95))})`;
@@ -255,6 +272,7 @@ try {
   row(`idle, ${objects} objects in 10 Syncs at the default interval: API requests per minute, not watches or the leader Lease`, perMinute(after.requests - before.requests), '', '', 'watch and lease only');
   row('idle: writes per minute, not the leader Lease', perMinute(after.writes - before.writes), '', '', '0');
   row('idle: leader Lease requests per minute (get and renew every 2 s)', perMinute(after.lease - before.lease), '', '', '');
+  row(`drift: a managed field edited by another manager → reverted, interval 1 m, ${driftRuns} runs`, cells(drift), '', '', '≤ 5 s');
   row('agent RSS idle with 10 Syncs / peak over the run', `${idleMemory.rss.toFixed(0)} MiB / ${end.peak.toFixed(0)} MiB`, '', '', '≤ 150 MB');
   process.stdout.write(`Sync agent, ${objects} ConfigMaps (${new Date().toISOString().slice(0, 10)}); agent: \`capstan agent\`, compiled, its own process\n\n${rows.join('\n')}\n`);
 } finally {
