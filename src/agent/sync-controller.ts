@@ -99,8 +99,10 @@ export class SyncController {
 
   private async reconcile(req: Request, ctx: ReconcileContext): Promise<Result | void> {
     const key = keyOf(req.namespace, req.name);
-    if (!ctx.object || isDeleting(ctx.object)) this.applied.delete(key);
-    if (!ctx.object || isDeleting(ctx.object)) this.secrets.retain(key, []);
+    if (!ctx.object || isDeleting(ctx.object)) {
+      this.applied.delete(key);
+      this.secrets.retain(key, []);
+    }
     if (!ctx.object) {
       this.reader.forget(key);
       this.dependencies.forget(req.namespace ?? '', req.name);
