@@ -1,5 +1,9 @@
 import { Informer, Kinds, listWatchOf, type ListWatch, type Logger } from '../controller/index.js';
 import { isApiError, type KubeClient, type KubeObject } from '../k8s/index.js';
+import { secretsOf, type SecretGetter } from './credentials.js';
+
+/** How one Secret is listed and watched: by default a watch of its namespace selected to its name. */
+export type SecretListWatch = (namespace: string, name: string) => ListWatch;
 
 /** One watched Secret: its informer, the Syncs that name it, and whether the agent may watch it at all. */
 interface Watched {
@@ -17,14 +21,21 @@ interface Watched {
  */
 export class SecretWatch {
   private readonly watched = new Map<string, Watched>();
+  private readonly read: SecretGetter;
 
-  constructor(private readonly client: KubeClient, private readonly logger: Logger) {}
+  constructor(
+    client: KubeClient,
+    private readonly logger: Logger,
+    private readonly listWatchFor: SecretListWatch = (namespace, name) => listWatchOf(client, Kinds.Secret, { namespace, fieldSelector: `metadata.name=${name}` }),
+  ) {
+    this.read = secretsOf(client);
+  }
 
   /** Secret `namespace/name` as it is now: from its watch once synced, else with a GET; `undefined` when it does not exist. */
   get = async (namespace: string, name: string): Promise<KubeObject | undefined> => {
     const w = this.watched.get(`${namespace}/${name}`);
     if (w && !w.forbidden && w.informer.hasSynced) return w.informer.store.getByName(namespace, name);
-    return this.client.get({ group: '', version: 'v1', resource: 'secrets', namespace, name });
+    return this.read(namespace, name);
   };
 
   /**
@@ -57,7 +68,7 @@ export class SecretWatch {
 
   private start(id: string): Watched {
     const [namespace, name] = id.split('/') as [string, string];
-    const lw = listWatchOf(this.client, Kinds.Secret, { namespace, fieldSelector: `metadata.name=${name}` });
+    const lw = this.listWatchFor(namespace, name);
     const w: Watched = { informer: undefined as unknown as Informer, users: new Set(), forbidden: false };
     const guarded: ListWatch = {
       list: async (options) => {
