@@ -14,6 +14,8 @@ export interface Ack {
  */
 export class NumberedProducer {
   readonly acks: Ack[] = [];
+  /** The values whose send failed. */
+  readonly failed = new Set<string>();
   failures = 0;
   private next = 0;
   private running = false;
@@ -64,6 +66,7 @@ export class NumberedProducer {
       this.acks.push({ value, partition: meta!.partition, offset: meta!.baseOffset! });
     } catch {
       this.failures++;
+      this.failed.add(value);
     }
   }
 }
@@ -124,7 +127,11 @@ export function deliveryProblems(producer: NumberedProducer, records: Map<number
   for (const [value, places] of stored) if (places.length > 1) problems.push(`${value} is stored ${places.length} times: at ${places.join(', ')}`);
   for (const a of producer.acks) {
     const places = stored.get(a.value) ?? [];
-    if (!places.some((p) => p.startsWith(`${a.partition}/`))) problems.push(`${a.value} acknowledged in partition ${a.partition} (offset ${a.offset}) is not there${places.length ? `; found at ${places.join(', ')}` : ''}`);
+    if (places.some((p) => p.startsWith(`${a.partition}/`))) continue;
+    // What the reported offset holds tells a lost write from an acknowledgement of another send's record.
+    const there = records.get(a.partition)?.get(a.offset);
+    const holds = there === undefined ? 'nothing' : `${there}${producer.failed.has(there) ? ', whose send failed' : ''}`;
+    problems.push(`${a.value} acknowledged in partition ${a.partition} (offset ${a.offset}) is not there${places.length ? `; found at ${places.join(', ')}` : ''}; ${a.partition}/${a.offset} holds ${holds}`);
   }
   return problems;
 }
