@@ -62,6 +62,7 @@ export const programClasses: Record<string, { mainClass: string; kind: JvmKind }
   'kafka-topics.sh': { mainClass: 'org.apache.kafka.tools.TopicCommand', kind: 'tool' },
   'kafka-console-producer.sh': { mainClass: 'org.apache.kafka.tools.ConsoleProducer', kind: 'tool' },
   'kafka-console-consumer.sh': { mainClass: 'org.apache.kafka.tools.consumer.ConsoleConsumer', kind: 'tool' },
+  'kafka-verifiable-producer.sh': { mainClass: 'org.apache.kafka.tools.VerifiableProducer', kind: 'tool' },
   'kafka-metadata-quorum.sh': { mainClass: 'org.apache.kafka.tools.MetadataQuorumCommand', kind: 'tool' },
   'kafka-features.sh': { mainClass: 'org.apache.kafka.tools.FeatureCommand', kind: 'tool' },
   'kafka-reassign-partitions.sh': { mainClass: 'org.apache.kafka.tools.reassign.ReassignPartitionsCommand', kind: 'tool' },

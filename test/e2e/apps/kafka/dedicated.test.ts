@@ -7,7 +7,7 @@ import type { KubeObject } from '../../../../src/k8s/index.js';
 import { ClusterAdmin } from '../../../../apps/kafka/admin/cluster-admin.js';
 import { adminClient, eventually, kubeconfigPath, useNamespace } from '../../harness.js';
 import { describeQuorumReplication, installCrds, OperatorProcess } from './operator.js';
-import { deliveryProblems, NumberedProducer, readAll } from './traffic.js';
+import { deliveryProblems, killProducers, NumberedProducer, readAll } from './traffic.js';
 
 type Condition = { type: string; status: string; reason?: string; message?: string; observedGeneration?: number };
 type Cluster = KubeObject & { status?: { bootstrap?: string; quorum?: { leader?: number; voters: number[] }; brokers?: { id: number; ready: boolean; roles: string }[]; conditions?: Condition[] } };
@@ -36,6 +36,7 @@ describe('KafkaCluster with dedicated controllers on real KRaft nodes', () => {
   }, 300_000);
 
   afterAll(async () => {
+    killProducers();
     await operator.stop();
     client.close();
   });

@@ -1,9 +1,11 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import kafkajs from 'kafkajs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kafkaRuntime } from '../../../../src/devcluster/index.js';
+import { kafkaDir, kafkaRuntime } from '../../../../src/devcluster/index.js';
+import { programClasses } from '../../../../src/devcluster/apps/kafka-image.js';
 import type { KubeObject } from '../../../../src/k8s/index.js';
 import { kafkaUuid } from '../../../../apps/kafka/uuid.js';
 import { eventually, useNamespace } from '../../harness.js';
@@ -20,6 +22,13 @@ describe('apache/kafka images on the local node', () => {
   beforeAll(async () => {
     await kafkaRuntime.ensure('4.4.0', (line) => process.stderr.write(`[kafka] ${line}\n`));
   }, 120_000);
+
+  it('finds the main class of every program the image maps in the assembled jars', async () => {
+    const classes = Object.values(programClasses).map((p) => p.mainClass);
+    // javap fails on the first class it cannot load; one JVM checks them all.
+    const { stdout } = await run('javap', ['-cp', path.join(kafkaDir('4.4.0'), 'lib', '*'), ...classes]);
+    for (const name of classes) expect(stdout).toContain(`class ${name} `);
+  });
 
   it('runs a single-node KRaft broker configured only through KAFKA_* variables, with KAFKA_HEAP_OPTS and KAFKA_OPTS as JVM flags', async () => {
     await ns.client.create(pods, {

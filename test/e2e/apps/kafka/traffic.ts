@@ -1,4 +1,12 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
 import kafkajs from 'kafkajs';
+import { kafkaRuntime } from '../../../../src/devcluster/index.js';
+import { renderProperties } from '../../../../src/devcluster/apps/kafka-image.js';
+import { resolveProgram } from '../../../../src/devcluster/node/images.js';
 
 /** An acknowledged write: the value, and where Kafka said it put it. */
 export interface Ack {
@@ -7,69 +15,136 @@ export interface Ack {
   offset: string;
 }
 
+/** The Kafka version whose tools the test traffic runs. */
+const toolVersion = '4.4.0';
+/** Messages per second of a producer running in the background. */
+const backgroundRate = 50;
+/** Producers still running, stopped when the test file ends however it ends. */
+const running = new Set<ChildProcess>();
+let nextPrefix = 1;
+
+/** One line of the verifiable producer's JSON output. */
+interface ProducerEvent {
+  name: string;
+  value?: string;
+  partition?: number;
+  offset?: number;
+  message?: string;
+}
+
 /**
- * A producer sending numbered messages one at a time with acks=all and idempotence, recording every
- * acknowledgement and counting failures (a send that fails is not acknowledged, so it may or may
- * not be stored, but at most once).
+ * A producer of numbered messages with acks=all and idempotence that records every acknowledgement
+ * and every failed send (a failed send is not acknowledged: it may or may not be stored, at most once).
+ *
+ * It is Kafka's own verifiable producer (`kafka-verifiable-producer.sh`, the Java client), not kafkajs:
+ * when a kafkajs send fails, kafkajs rolls its idempotent sequence number back, so after a failed send
+ * the broker did store (a leader killed before it answered), the next message reuses that number. The
+ * broker takes it for a retry, answers with the stored record's offset and drops it: an acknowledgement
+ * of a write that never happened. The Java producer bumps its epoch instead (KIP-360).
  */
 export class NumberedProducer {
   readonly acks: Ack[] = [];
-  /** The values whose send failed. */
-  readonly failed = new Set<string>();
-  failures = 0;
-  private next = 0;
-  private running = false;
-  private loop: Promise<void> | undefined;
-  private readonly producer: kafkajs.Producer;
+  /** The values whose send failed, with the error. */
+  readonly failed = new Map<string, string>();
+  /** The integer every value of this producer starts with: values are `<prefix>.<send number>`. */
+  private readonly prefix = nextPrefix++;
+  private child: ChildProcess | undefined;
+  private exited: Promise<void> | undefined;
+  private shutdown = false;
+  private readonly stderr: string[] = [];
 
-  constructor(brokers: string[], private readonly topic: string, private readonly run: string) {
-    const kafka = new kafkajs.Kafka({ clientId: `e2e-producer-${run}`, brokers, logLevel: kafkajs.logLevel.NOTHING, retry: { retries: 8, initialRetryTime: 200, maxRetryTime: 3000 }, connectionTimeout: 3000, requestTimeout: 10_000 });
-    // Idempotent: a send retried after a broker dies is stored once, so a duplicate is a real fault.
-    this.producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1, createPartitioner: kafkajs.Partitioners.DefaultPartitioner });
+  constructor(private readonly brokers: string[], private readonly topic: string, private readonly run: string) {}
+
+  /** How many sends failed. */
+  get failures(): number {
+    return this.failed.size;
   }
 
-  /** Sends `count` messages and waits for them (no background loop). */
+  /** Sends `count` messages as fast as they are acknowledged, and waits for the last. */
   async sendBatch(count: number): Promise<void> {
-    await this.producer.connect();
-    for (let i = 0; i < count; i++) await this.sendOne();
+    await this.spawn(['--max-messages', String(count)]);
+    await this.exited;
   }
 
   /** Starts sending in the background until {@link stop}. */
   async start(): Promise<void> {
-    await this.producer.connect();
-    this.running = true;
-    this.loop = (async () => {
-      while (this.running) {
-        await this.sendOne();
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    await this.spawn(['--max-messages', '-1', '--throughput', String(backgroundRate)]);
   }
 
-  /** Stops the background loop and disconnects. */
+  /** Stops sending, waits for every message in flight to be acknowledged or to fail, and exits. */
   async stop(): Promise<void> {
-    this.running = false;
-    await this.loop;
-    await this.producer.disconnect();
+    if (!this.child) return;
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+
+  /** What this producer did, for the test's log: how many sends were acknowledged and how many failed, and why. */
+  summary(): string {
+    const errors = [...new Set(this.failed.values())].slice(0, 3);
+    return `${this.run}: ${this.acks.length} acknowledged, ${this.failures} failed${errors.length ? ` (${errors.join('; ')})` : ''}`;
   }
 
   /** The send number of one of this producer's values, or undefined for another producer's. */
   sequenceOf(value: string): number | undefined {
-    const prefix = `${this.run}-`;
+    const prefix = `${this.prefix}.`;
     return value.startsWith(prefix) ? Number(value.slice(prefix.length)) : undefined;
   }
 
-  private async sendOne(): Promise<void> {
-    const value = `${this.run}-${this.next++}`;
-    try {
-      const [meta] = await this.producer.send({ topic: this.topic, acks: -1, messages: [{ key: value, value }] });
-      this.acks.push({ value, partition: meta!.partition, offset: meta!.baseOffset! });
-    } catch {
-      this.failures++;
-      this.failed.add(value);
-    }
+  /** A value as a reader of a failure wants it: which run, which message. */
+  label(value: string): string {
+    const sequence = this.sequenceOf(value);
+    return sequence === undefined ? value : `${this.run}-${sequence}`;
+  }
+
+  private async spawn(args: string[]): Promise<void> {
+    const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-e2e-producer-')), 'producer.properties');
+    // The tool sets retries=0 to show every failure; idempotence needs retries, as any real producer has.
+    fs.writeFileSync(config, renderProperties({ 'client.id': `e2e-producer-${this.run}`, 'enable.idempotence': 'true', acks: 'all', retries: '2147483647', 'linger.ms': '0' }));
+    await kafkaRuntime.ensure(toolVersion, () => undefined);
+    // The command a pod of the apache/kafka image would run, as the local node resolves it.
+    const [command, ...launch] = resolveProgram(kafkaRuntime.program(toolVersion), 'kafka-verifiable-producer.sh');
+    const child = spawn(command!, [
+      ...launch, '--bootstrap-server', this.brokers.join(','), '--topic', this.topic, '--acks', '-1',
+      '--value-prefix', String(this.prefix), '--repeating-keys', '100', '--command-config', config, ...args,
+    ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KAFKA_HEAP_OPTS: '-Xmx128M' } });
+    this.child = child;
+    running.add(child);
+    let started!: () => void;
+    const startup = new Promise<void>((resolve) => (started = resolve));
+    readline.createInterface({ input: child.stderr! }).on('line', (line) => {
+      this.stderr.push(line);
+      if (this.stderr.length > 20) this.stderr.shift();
+    });
+    const lines = readline.createInterface({ input: child.stdout! });
+    lines.on('line', (line) => {
+      if (!line.startsWith('{')) return;
+      const event = JSON.parse(line) as ProducerEvent;
+      if (event.name === 'startup_complete') started();
+      else if (event.name === 'producer_send_success') this.acks.push({ value: event.value!, partition: event.partition!, offset: String(event.offset) });
+      else if (event.name === 'producer_send_error') this.failed.set(event.value!, event.message ?? 'unknown error');
+      else if (event.name === 'shutdown_complete') this.shutdown = true;
+    });
+    const closed = new Promise<void>((resolve) => lines.once('close', resolve));
+    this.exited = new Promise<void>((resolve, reject) => {
+      child.once('error', reject);
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        void closed.then(() => {
+          if (this.shutdown) resolve();
+          else reject(new Error(`the ${this.run} producer exited (${code ?? signal}) before shutting down cleanly: ${this.stderr.join('\n')}`));
+        });
+      });
+    });
+    await Promise.race([startup, this.exited]);
   }
 }
+
+/** Stops every producer still running: for `afterAll`, so a failed test leaves no JVM behind. */
+export function killProducers(): void {
+  for (const child of running) child.kill('SIGKILL');
+  running.clear();
+}
+process.once('exit', killProducers);
 
 /** Every record of `topic` from the start to its current end, by partition: offset → value. */
 export async function readAll(brokers: string[], topic: string): Promise<Map<number, Map<string, string>>> {
@@ -104,10 +179,8 @@ export async function readAll(brokers: string[], topic: string): Promise<Map<num
 
 /**
  * What breaks "every acknowledged message arrived exactly once, in order": an acknowledged message
- * that is not in the partition Kafka acknowledged it in, a message of this producer stored twice, or
- * a partition whose messages are not in the order they were sent (one at a time). The offset an
- * acknowledgement reports is not compared: after a retry the client may report another offset for
- * the same stored record.
+ * that is not at the partition and offset Kafka acknowledged it at, a message of this producer stored
+ * twice, or a partition whose messages are not in the order they were sent.
  */
 export function deliveryProblems(producer: NumberedProducer, records: Map<number, Map<string, string>>): string[] {
   const problems: string[] = [];
@@ -120,34 +193,18 @@ export function deliveryProblems(producer: NumberedProducer, records: Map<number
       const sequence = producer.sequenceOf(value);
       if (sequence === undefined) continue;
       stored.set(value, [...(stored.get(value) ?? []), `${partition}/${offset}`]);
-      if (sequence < last) problems.push(`partition ${partition} holds ${value} after a later message`);
+      if (sequence < last) problems.push(`partition ${partition} holds ${producer.label(value)} after a later message`);
       last = Math.max(last, sequence);
     }
   }
-  for (const [value, places] of stored) if (places.length > 1) problems.push(`${value} is stored ${places.length} times: at ${places.join(', ')}`);
+  for (const [value, places] of stored) if (places.length > 1) problems.push(`${producer.label(value)} is stored ${places.length} times: at ${places.join(', ')}`);
   for (const a of producer.acks) {
-    const places = stored.get(a.value) ?? [];
-    if (places.some((p) => p.startsWith(`${a.partition}/`))) continue;
-    // What the reported offset holds tells a lost write from an acknowledgement of another send's record.
     const there = records.get(a.partition)?.get(a.offset);
-    const holds = there === undefined ? 'nothing' : `${there}${producer.failed.has(there) ? ', whose send failed' : ''}`;
-    problems.push(`${a.value} acknowledged in partition ${a.partition} (offset ${a.offset}) is not there${places.length ? `; found at ${places.join(', ')}` : ''}; ${a.partition}/${a.offset} holds ${holds}`);
+    if (there === a.value) continue;
+    // What the acknowledged offset holds tells a lost write from an acknowledgement of another send's record.
+    const places = stored.get(a.value) ?? [];
+    const holds = there === undefined ? 'nothing' : `${producer.label(there)}${producer.failed.has(there) ? ', whose send failed' : ''}`;
+    problems.push(`${producer.label(a.value)} acknowledged at ${a.partition}/${a.offset} is not there${places.length ? `; found at ${places.join(', ')}` : ''}; ${a.partition}/${a.offset} holds ${holds}`);
   }
   return problems;
-}
-
-/**
- * Acknowledgements whose value is stored once in the acknowledged partition but at another offset
- * than the client reported: not a lost write, a misreported offset, listed so a run shows how often
- * the client does it.
- */
-export function misreportedOffsets(producer: NumberedProducer, records: Map<number, Map<string, string>>): string[] {
-  const out: string[] = [];
-  for (const a of producer.acks) {
-    const byOffset = records.get(a.partition);
-    if (!byOffset || byOffset.get(a.offset) === a.value) continue;
-    const stored = [...byOffset].find(([, value]) => value === a.value);
-    if (stored) out.push(`${a.value}: reported ${a.partition}/${a.offset}, stored at ${a.partition}/${stored[0]} (${a.partition}/${a.offset} holds ${byOffset.get(a.offset) ?? 'nothing'})`);
-  }
-  return out;
 }
