@@ -158,7 +158,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     }, 120_000, 1000);
     await eventually('more writes acknowledged after the kill', async () => producer.acks.length > acked + 50, 60_000, 200);
     await producer.stop();
-    console.info(producer.summary());
+    expect(producer.failures, producer.summary()).toBe(0);
     expect(deliveryProblems(producer, await readAll(await bootstrap(), 'orders'))).toEqual([]);
   }, 300_000);
 
@@ -204,7 +204,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     const after = await readyCluster('every node restarted with the new configuration', 400_000);
     const maxDown = await downtime();
     await producer.stop();
-    console.info(producer.summary());
+    expect(producer.failures, producer.summary()).toBe(0);
     const newPods = await listPods();
     expect(newPods.every((p) => p.metadata.uid !== oldPods.get(p.metadata.name!))).toBe(true);
     expect(maxDown).toBe(1);
@@ -243,7 +243,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     }, 240_000, 1000);
     await eventually('more writes acknowledged after the replacement', async () => producer.acks.length > 150, 60_000, 200);
     await producer.stop();
-    console.info(producer.summary());
+    expect(producer.failures, producer.summary()).toBe(0);
     expect(cluster.status!.brokers!.map((b) => b.id)).toEqual([0, 1, 2]);
     const metaAfter = await metaProperties();
     const field = (meta: string, key: string) => meta.split('\n').find((l) => l.startsWith(`${key}=`));
@@ -292,7 +292,7 @@ describe('KafkaCluster on real KRaft brokers', () => {
     const cluster = await readyCluster('broker 3 to be drained, stopped and unregistered', 300_000);
     await eventually('more writes after the scale-in', async () => producer.acks.length > 150, 60_000, 200);
     await producer.stop();
-    console.info(producer.summary());
+    expect(producer.failures, producer.summary()).toBe(0);
     expect(cluster.status!.brokers!.map((b) => b.id)).toEqual([0, 1, 2]);
     expect((await listPods()).map((p) => p.metadata.name).sort()).toEqual(['events-broker-0', 'events-broker-1', 'events-broker-2']);
     expect(await client.get({ group: '', version: 'v1', resource: 'persistentvolumeclaims', namespace: ns.name, name: 'data-events-broker-3' })).toBeUndefined();
