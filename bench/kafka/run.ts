@@ -72,19 +72,22 @@ async function oneRun(i: number): Promise<RunResult> {
     const ready = await waitReady(namespace, 400_000);
     const createMs = Date.now() - started;
     log(`run ${i}: Ready in ${seconds(createMs)}`);
-    const operatedRps = await produceThroughput(ready.status!.bootstrap!.split(','), 'throughput');
-    log(`run ${i}: operated ${operatedRps.toFixed(0)} records/s`);
-    const brokerRss = brokerPids(namespace).map(rssMiB);
-    const operatorRss = rssMiB(operator.pid!);
-
+    // Both clusters run while either is measured, each idle while the other is, and the order
+    // alternates between runs, so neither side gets the machine to itself or the second turn.
     const hand = await startHandCluster(path.join(logDir, 'hand'), '4.4.0', '256m');
-    let handRps: number;
+    let operatedRps = 0;
+    let handRps = 0;
     try {
-      handRps = await produceThroughput(hand.bootstrap, 'throughput');
+      const operated = async () => (operatedRps = await produceThroughput(ready.status!.bootstrap!.split(','), 'throughput'));
+      const byHand = async () => (handRps = await produceThroughput(hand.bootstrap, 'throughput'));
+      for (const measure of i % 2 === 1 ? [operated, byHand] : [byHand, operated]) await measure();
     } finally {
       await hand.stop();
     }
-    log(`run ${i}: by hand ${handRps.toFixed(0)} records/s`);
+    log(`run ${i}: operated ${operatedRps.toFixed(0)} records/s, by hand ${handRps.toFixed(0)} records/s`);
+    // After the load, when the brokers' heaps and page caches are in use.
+    const brokerRss = brokerPids(namespace).map(rssMiB);
+    const operatorRss = rssMiB(operator.pid!);
 
     const scaleStarted = Date.now();
     await client.patch({ ...clusters, name: 'bench' }, 'merge', { spec: { brokers: 4 } });
