@@ -97,7 +97,8 @@ export class NumberedProducer {
   }
 
   private async spawn(args: string[]): Promise<void> {
-    const config = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-e2e-producer-')), 'producer.properties');
+    const configDir = fs.mkdtempSync(path.join(os.tmpdir(), 'capstan-e2e-producer-'));
+    const config = path.join(configDir, 'producer.properties');
     // The tool sets retries=0 to show every failure; idempotence needs retries, as any real producer has.
     fs.writeFileSync(config, renderProperties({ 'client.id': `e2e-producer-${this.run}`, 'enable.idempotence': 'true', acks: 'all', retries: '2147483647', 'linger.ms': '0' }));
     await kafkaRuntime.ensure(toolVersion, () => undefined);
@@ -129,6 +130,7 @@ export class NumberedProducer {
       child.once('error', reject);
       child.once('exit', (code, signal) => {
         running.delete(child);
+        fs.rmSync(configDir, { recursive: true, force: true });
         void closed.then(() => {
           if (this.shutdown) resolve();
           else reject(new Error(`the ${this.run} producer exited (${code ?? signal}) before shutting down cleanly: ${this.stderr.join('\n')}`));
